@@ -1,0 +1,101 @@
+"""The base class of fewlabels' classifiers.
+
+Every classifier takes ``fit(X, y)`` where ``y`` marks unlabeled rows as described in
+:mod:`fewlabels.data.labels`. The public methods validate; subclasses implement the
+private hooks ``_fit(X, codes, random_state)`` and ``_predict_proba(X)`` on validated input,
+where ``codes`` holds class indices and :data:`~fewlabels.data.UNLABELED` for unlabeled rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .data.encoder import _is_table
+from .data.io import as_pandas
+from .data.labels import encode_target
+from .exceptions import InputError
+
+__all__ = ["BaseFewLabelsClassifier"]
+
+
+class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
+    """Base of fewlabels classifiers: validates input, encodes the target, resolves the seed.
+
+    Subclasses set ``_accepts_tables`` to keep pandas input untouched (so that native
+    categoricals reach a base model that uses them) and ``_allow_nan`` when missing values
+    are fine.
+    """
+
+    _accepts_tables: bool = False
+    _allow_nan: bool = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        tags.input_tags.categorical = self._accepts_tables
+        return tags
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        if self._accepts_tables and _is_table(X):
+            frame = as_pandas(X)
+            validate_data(self, frame, skip_check_array=True, reset=reset)
+            return frame
+        return validate_data(
+            self, X, reset=reset, ensure_all_finite="allow-nan" if self._allow_nan else True
+        )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: Any, y: Any) -> BaseFewLabelsClassifier:
+        """Fit on labeled and unlabeled rows together.
+
+        Parameters
+        ----------
+        X : table or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels; unlabeled rows hold a missing value (or -1 in an integer target).
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        X = self._validate_X(X, reset=True)
+        target = encode_target(y)
+        if len(target.codes) != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but y has {len(target.codes)}; give one label per row"
+            )
+        if target.n_labeled == 0:
+            raise InputError("no row has a label; label at least one row of each class")
+        if len(target.classes) < 2:
+            raise InputError(
+                f"the labeled rows hold only one class ({target.classes[0]!r}); "
+                "label at least one row of another class"
+            )
+        self.classes_ = target.classes
+        self.n_labeled_ = target.n_labeled
+        self._fit(X, target.codes, check_random_state(getattr(self, "random_state", None)))
+        return self
+
+    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+        raise NotImplementedError
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "classes_")
+        return self._predict_proba(self._validate_X(X, reset=False))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -1,0 +1,23 @@
+"""Tables in: reading files and frames, typing columns, encoding, and the unlabeled-row rule."""
+
+from .encoder import OTHER_CATEGORY, TableEncoder
+from .io import as_pandas, atomic_path, read_table, write_table, write_text
+from .labels import UNLABELED, EncodedTarget, encode_target, unlabeled_mask
+from .schema import ColumnInfo, Schema, infer_schema
+
+__all__ = [
+    "OTHER_CATEGORY",
+    "UNLABELED",
+    "ColumnInfo",
+    "EncodedTarget",
+    "Schema",
+    "TableEncoder",
+    "as_pandas",
+    "atomic_path",
+    "encode_target",
+    "infer_schema",
+    "read_table",
+    "unlabeled_mask",
+    "write_table",
+    "write_text",
+]

@@ -1,0 +1,340 @@
+"""TableEncoder: a scikit-learn transformer that remembers a table's schema."""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..exceptions import InputError
+from .io import as_pandas
+from .schema import ColumnInfo, Schema, column_kind, infer_schema
+
+__all__ = ["TableEncoder", "OTHER_CATEGORY"]
+
+#: The category that rare categories are merged into when ``max_categories`` is exceeded.
+OTHER_CATEGORY = "(other)"
+
+_DATE_PARTS = ("year", "month", "day", "weekday", "hour", "minute")
+_TRUE = {"true", "yes", "1", "1.0", "t", "y"}
+_FALSE = {"false", "no", "0", "0.0", "f", "n"}
+
+
+def _is_table(X: Any) -> bool:
+    return isinstance(X, pd.DataFrame) or type(X).__module__.split(".")[0] in {"polars", "pyarrow"}
+
+
+def _as_str_or_nan(s: pd.Series) -> pd.Series:
+    out = s.astype(object)
+    mask = out.notna()
+    out[mask] = out[mask].map(str)
+    return out
+
+
+class TableEncoder(TransformerMixin, BaseEstimator):
+    """Turn a table into model input, remembering its schema.
+
+    Columns are typed once, at ``fit`` (see :func:`fewlabels.data.infer_schema`): numeric,
+    boolean, categorical (strings, pandas ``category``) and datetime (expanded into year,
+    month, day, weekday and, where times vary, hour and minute). ID-like, constant and
+    free-text columns are set aside with a logged reason.
+
+    Parameters
+    ----------
+    output : {"native", "ordinal", "numeric"}, default="native"
+        ``"native"`` returns a DataFrame whose categorical columns keep the pandas
+        ``category`` dtype with the categories fixed at fit time, for models that use them
+        directly (LightGBM, HistGradientBoosting). ``"ordinal"`` returns a float matrix with
+        categories as integer codes and missing values as NaN. ``"numeric"`` returns a
+        dense float matrix with no missing values: numbers imputed with the median and
+        standardized, a missing-value indicator for every column that had gaps, and
+        categories one-hot encoded (for linear, distance and graph methods).
+    max_categories : int, default=100
+        The most categories kept per column; rarer ones are merged into ``"(other)"``.
+    drop_useless : bool, default=True
+        Set aside ID-like, constant and free-text columns.
+
+    Attributes
+    ----------
+    schema_ : dict
+        The learned schema, in plain Python types (see :class:`fewlabels.data.Schema`).
+    categories_ : dict of str to list of str
+        The categories kept for each categorical column.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a table with string column names.
+
+    Notes
+    -----
+    At ``transform`` time a category never seen in ``fit`` becomes ``"(other)"`` where that
+    category exists and missing otherwise. A missing column, or a column whose values no
+    longer fit its type (text in a numeric column), raises an ``InputError`` naming it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"age": [31, 45, None, 28], "plan": ["a", "b", "a", "c"]})
+    >>> enc = TableEncoder().fit(X)
+    >>> enc.transform(pd.DataFrame({"age": [50], "plan": ["z"]})).dtypes.astype(str).tolist()
+    ['float64', 'category']
+    >>> TableEncoder(output="numeric").fit_transform(X).shape
+    (4, 5)
+    """
+
+    _parameter_constraints: dict = {
+        "output": [StrOptions({"native", "ordinal", "numeric"})],
+        "max_categories": [Interval(Integral, 2, None, closed="left")],
+        "drop_useless": ["boolean"],
+    }
+
+    def __init__(self, output: str = "native", max_categories: int = 100, drop_useless: bool = True):
+        self.output = output
+        self.max_categories = max_categories
+        self.drop_useless = drop_useless
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    # ------------------------------------------------------------------ input handling
+    def _frame(self, X: Any, reset: bool) -> pd.DataFrame:
+        if _is_table(X):
+            frame = as_pandas(X)
+            validate_data(self, frame, skip_check_array=True, reset=reset)
+            return frame
+        arr = validate_data(
+            self, X, dtype=None, ensure_all_finite=False, reset=reset, ensure_min_samples=1
+        )
+        return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+    def _schema_for(self, frame: pd.DataFrame) -> Schema:
+        if self.drop_useless:
+            return infer_schema(frame)
+        cols = []
+        for name in frame.columns:
+            s = frame[name]
+            if s.isna().all():
+                raise InputError(f"column '{name}' is empty in every row; drop the column or fill in its values")
+            cols.append(ColumnInfo(str(name), column_kind(s, str(name)), int(s.isna().sum()), int(s.nunique())))
+        return Schema(columns=cols)
+
+    # ------------------------------------------------------------------ value conversion
+    @staticmethod
+    def _numeric(s: pd.Series, name: str) -> np.ndarray:
+        if pd.api.types.is_timedelta64_dtype(s.dtype):
+            return s.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            bad = np.isnan(values) & s.notna().to_numpy()
+            if bad.any():
+                example = s[bad].iloc[0]
+                raise InputError(
+                    f"column '{name}' was numeric when the model was fitted but now holds "
+                    f"{example!r}; give numbers in that column (blank for unknown)"
+                )
+        if np.isinf(values).any():
+            raise InputError(
+                f"column '{name}' has infinite values; replace them with finite numbers or blanks"
+            )
+        return values
+
+    @staticmethod
+    def _boolean(s: pd.Series, name: str) -> np.ndarray:
+        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+            return s.to_numpy(dtype=float, na_value=np.nan)
+        lowered = s.astype(object).map(lambda v: str(v).strip().lower() if pd.notna(v) else None)
+        values = np.full(len(s), np.nan)
+        values[lowered.isin(_TRUE).to_numpy()] = 1.0
+        values[lowered.isin(_FALSE).to_numpy()] = 0.0
+        bad = np.isnan(values) & s.notna().to_numpy()
+        if bad.any():
+            raise InputError(
+                f"column '{name}' was true/false when the model was fitted but now holds "
+                f"{s[bad].iloc[0]!r}; give true/false values in that column"
+            )
+        return values
+
+    @staticmethod
+    def _datetime(s: pd.Series, name: str) -> pd.Series:
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out = s
+        else:
+            out = pd.to_datetime(s, errors="coerce", format="mixed")
+            bad = out.isna() & s.notna()
+            if bad.any():
+                raise InputError(
+                    f"column '{name}' holds dates but {s[bad].iloc[0]!r} is not one; "
+                    "fix the value or leave the cell blank"
+                )
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        return out
+
+    @staticmethod
+    def _date_part(d: pd.Series, part: str) -> np.ndarray:
+        values = d.dt.dayofweek if part == "weekday" else getattr(d.dt, part)
+        return values.to_numpy(dtype=float, na_value=np.nan)
+
+    def _categorical(self, s: pd.Series, name: str) -> pd.Categorical:
+        cats = self.categories_[name]
+        values = _as_str_or_nan(s)
+        if OTHER_CATEGORY in cats:
+            known = set(cats)
+            unseen = values.notna() & ~values.isin(known)
+            values[unseen] = OTHER_CATEGORY
+        return pd.Categorical(values, categories=cats)
+
+    # ------------------------------------------------------------------ fit / transform
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> TableEncoder:
+        """Learn the schema, categories and scaling of ``X``. ``y`` is ignored."""
+        frame = self._frame(X, reset=True)
+        schema = self._schema_for(frame)
+        self.categories_: dict[str, list[str]] = {}
+        self.date_parts_: dict[str, list[str]] = {}
+        for col in schema.columns:
+            s = frame[self._lookup(frame, col.name)]
+            if col.kind == "categorical":
+                counts = _as_str_or_nan(s).value_counts(dropna=True)
+                keep = list(counts.index[: self.max_categories - 1]) if len(counts) > self.max_categories else list(counts.index)
+                if len(counts) > self.max_categories:
+                    keep.append(OTHER_CATEGORY)
+                self.categories_[col.name] = sorted(keep, key=lambda c: (c == OTHER_CATEGORY, c))
+            elif col.kind == "datetime":
+                d = self._datetime(s, col.name)
+                parts = [p for p in _DATE_PARTS if p not in ("hour", "minute")]
+                for p in ("hour", "minute"):
+                    if self._date_part(d, p)[~d.isna().to_numpy()].any():
+                        parts.append(p)
+                self.date_parts_[col.name] = parts
+        self.schema_ = schema.to_dict()
+        # imputation and scaling for the "numeric" output
+        blocks = self._numeric_block(frame)
+        self.center_: dict[str, float] = {}
+        self.scale_: dict[str, float] = {}
+        self.fill_: dict[str, float] = {}
+        self.has_missing_: dict[str, bool] = {}
+        for name, values in blocks.items():
+            finite = values[~np.isnan(values)]
+            self.fill_[name] = float(np.median(finite)) if finite.size else 0.0
+            self.center_[name] = float(finite.mean()) if finite.size else 0.0
+            std = float(finite.std()) if finite.size else 0.0
+            self.scale_[name] = std if std > 0 else 1.0
+            self.has_missing_[name] = bool(np.isnan(values).any())
+        return self
+
+    @staticmethod
+    def _lookup(frame: pd.DataFrame, name: str) -> Any:
+        for c in frame.columns:
+            if str(c) == name:
+                return c
+        raise KeyError(name)
+
+    def _columns(self) -> list[ColumnInfo]:
+        return Schema.from_dict(self.schema_).columns
+
+    def _numeric_block(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Every non-categorical feature as a float vector, keyed by output name."""
+        out: dict[str, np.ndarray] = {}
+        for col in self._columns():
+            if col.kind == "categorical":
+                continue
+            s = frame[self._lookup(frame, col.name)]
+            if col.kind == "numeric":
+                out[col.name] = self._numeric(s, col.name)
+            elif col.kind == "boolean":
+                out[col.name] = self._boolean(s, col.name)
+            else:
+                d = self._datetime(s, col.name)
+                for part in self.date_parts_[col.name]:
+                    out[f"{col.name}__{part}"] = self._date_part(d, part)
+        return out
+
+    def transform(self, X: Any) -> Any:
+        """Encode ``X`` with the schema learned in ``fit``."""
+        check_is_fitted(self, "schema_")
+        frame = self._frame(X, reset=False)
+        names = {str(c) for c in frame.columns}
+        missing = [c.name for c in self._columns() if c.name not in names]
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:10])
+            raise InputError(
+                f"the table lacks column(s) the model was fitted with: {shown}; "
+                "give a table with the same feature columns"
+            )
+        numeric = self._numeric_block(frame)
+        cats = {
+            c.name: self._categorical(frame[self._lookup(frame, c.name)], c.name)
+            for c in self._columns()
+            if c.kind == "categorical"
+        }
+        if self.output == "native":
+            data: dict[str, Any] = {}
+            for name in self._output_order():
+                data[name] = cats[name] if name in cats else numeric[name]
+            return pd.DataFrame(data, index=frame.index)
+        if self.output == "ordinal":
+            cols = [
+                np.where(cats[n].codes < 0, np.nan, cats[n].codes).astype(float) if n in cats else numeric[n]
+                for n in self._output_order()
+            ]
+            return np.column_stack(cols) if cols else np.empty((len(frame), 0))
+        return self._numeric_matrix(numeric, cats, len(frame))
+
+    def _output_order(self) -> list[str]:
+        order: list[str] = []
+        for col in self._columns():
+            if col.kind == "datetime":
+                order.extend(f"{col.name}__{p}" for p in self.date_parts_[col.name])
+            else:
+                order.append(col.name)
+        return order
+
+    def _numeric_matrix(self, numeric: dict[str, np.ndarray], cats: dict[str, pd.Categorical], n: int) -> np.ndarray:
+        cols: list[np.ndarray] = []
+        for name in self._output_order():
+            if name in cats:
+                codes = cats[name].codes
+                onehot = np.zeros((n, len(self.categories_[name])))
+                ok = codes >= 0
+                onehot[np.flatnonzero(ok), codes[ok]] = 1.0
+                cols.append(onehot)
+                continue
+            v = numeric[name]
+            miss = np.isnan(v)
+            z = (np.where(miss, self.fill_[name], v) - self.center_[name]) / self.scale_[name]
+            cols.append(z[:, None])
+            if self.has_missing_[name]:
+                cols.append(miss.astype(float)[:, None])
+        return np.hstack(cols) if cols else np.empty((n, 0))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns."""
+        check_is_fitted(self, "schema_")
+        if self.output != "numeric":
+            return np.asarray(self._output_order(), dtype=object)
+        names: list[str] = []
+        for name in self._output_order():
+            if name in self.categories_:
+                names.extend(f"{name}={c}" for c in self.categories_[name])
+            else:
+                names.append(name)
+                if self.has_missing_[name]:
+                    names.append(f"{name}__missing")
+        return np.asarray(names, dtype=object)
+
+    @property
+    def schema(self) -> Schema:
+        """The learned :class:`~fewlabels.data.Schema`."""
+        check_is_fitted(self, "schema_")
+        return Schema.from_dict(self.schema_)
