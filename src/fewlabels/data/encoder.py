@@ -108,12 +108,31 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def _frame(self, X: Any, reset: bool) -> pd.DataFrame:
         if _is_table(X):
             frame = as_pandas(X)
+            if not reset:
+                frame = self._select_fitted_columns(frame)
             validate_data(self, frame, skip_check_array=True, reset=reset)
             return frame
         arr = validate_data(
             self, X, dtype=None, ensure_all_finite=False, reset=reset, ensure_min_samples=1
         )
         return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+    def _select_fitted_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The fitted columns of ``frame``, in fitted order; extra columns are ignored."""
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is None:
+            return frame
+        present = {str(c) for c in frame.columns}
+        missing = [c for c in fitted if str(c) not in present]
+        if missing:
+            shown = ", ".join(repr(str(m)) for m in missing[:10])
+            raise InputError(
+                f"the table lacks column(s) the model was fitted with: {shown}; "
+                "give a table with the same feature columns"
+            )
+        if list(frame.columns) == list(fitted):
+            return frame
+        return frame[list(fitted)]
 
     def _schema_for(self, frame: pd.DataFrame) -> Schema:
         if self.drop_useless:
@@ -188,10 +207,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def _categorical(self, s: pd.Series, name: str) -> pd.Categorical:
         cats = self.categories_[name]
         values = _as_str_or_nan(s)
-        if OTHER_CATEGORY in cats:
-            known = set(cats)
-            unseen = values.notna() & ~values.isin(known)
-            values[unseen] = OTHER_CATEGORY
+        unseen = values.notna() & ~values.isin(set(cats))
+        values[unseen] = OTHER_CATEGORY if OTHER_CATEGORY in cats else np.nan
         return pd.Categorical(values, categories=cats)
 
     # ------------------------------------------------------------------ fit / transform

@@ -32,7 +32,7 @@ def _as_series(y: Any) -> pd.Series:
         return y.iloc[:, 0]
     if hasattr(y, "to_pandas"):  # polars Series, pyarrow Array / ChunkedArray
         return pd.Series(y.to_pandas())
-    arr = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
+    arr = y if isinstance(y, np.ndarray) else np.asarray(pd.Series(list(y)).to_numpy())
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -79,7 +79,7 @@ def unlabeled_mask(y: Any, unlabeled_value: Any = None) -> np.ndarray:
     [False, True, False]
     """
     s = _as_series(y)
-    mask = s.isna().to_numpy(dtype=bool)
+    mask = s.isna().to_numpy(dtype=bool, copy=True)
     if _is_integral(s):
         mask |= (s == UNLABELED).to_numpy(dtype=bool, na_value=False)
     if unlabeled_value is not None:
@@ -123,7 +123,7 @@ def encode_target(y: Any, unlabeled_value: Any = None) -> EncodedTarget:
     """
     s = _as_series(y)
     labeled = ~unlabeled_mask(s, unlabeled_value)
-    values = s[labeled]
+    values = s[labeled].infer_objects()
     if _is_integral(values) and not pd.api.types.is_integer_dtype(values.dtype):
         values = values.astype("int64")
     arr = values.to_numpy()

