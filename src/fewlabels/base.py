@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .data.encoder import _is_table
 from .data.io import as_pandas
@@ -68,6 +68,8 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         X = self._validate_X(X, reset=True)
+        if getattr(y, "ndim", 1) == 2:
+            y = column_or_1d(y, warn=True)
         target = encode_target(y)
         if len(target.codes) != X.shape[0]:
             raise ValueError(
@@ -98,4 +100,5 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

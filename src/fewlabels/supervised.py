@@ -78,7 +78,7 @@ class SupervisedClassifier(BaseFewLabelsClassifier):
     """
 
     _accepts_tables = True
-    _allow_nan = True
+    _allow_nan = True  # LightGBM's; a given estimator's own tag decides otherwise
 
     _parameter_constraints: dict = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
@@ -88,6 +88,14 @@ class SupervisedClassifier(BaseFewLabelsClassifier):
     def __init__(self, estimator: Any = None, random_state: Any = None):
         self.estimator = estimator
         self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        return tags
 
     def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
         labeled = np.flatnonzero(codes != UNLABELED)

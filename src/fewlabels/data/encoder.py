@@ -102,6 +102,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []  # numbers come out as float64
         return tags
 
     # ------------------------------------------------------------------ input handling
@@ -201,7 +202,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _date_part(d: pd.Series, part: str) -> np.ndarray:
-        values = d.dt.dayofweek if part == "weekday" else getattr(d.dt, part)
+        values = d.dt.day_of_week if part == "weekday" else getattr(d.dt, part)
         return values.to_numpy(dtype=float, na_value=np.nan)
 
     def _categorical(self, s: pd.Series, name: str) -> pd.Categorical:

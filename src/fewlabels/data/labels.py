@@ -32,7 +32,12 @@ def _as_series(y: Any) -> pd.Series:
         return y.iloc[:, 0]
     if hasattr(y, "to_pandas"):  # polars Series, pyarrow Array / ChunkedArray
         return pd.Series(y.to_pandas())
-    arr = y if isinstance(y, np.ndarray) else np.asarray(pd.Series(list(y)).to_numpy())
+    if isinstance(y, np.ndarray):
+        arr = y
+    elif hasattr(y, "__array__"):
+        arr = np.asarray(y)
+    else:  # a list: let pandas infer the dtype (ints stay ints, None becomes missing)
+        arr = pd.Series(list(y)).to_numpy()
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
