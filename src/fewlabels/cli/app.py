@@ -54,8 +54,11 @@ def _setup_logging(quiet: bool, as_json: bool) -> None:
 
 @contextmanager
 def _progress(enabled: bool):
-    """A progress display fed by ``(stage, done, total)`` calls; silent when disabled."""
-    if not enabled:
+    """A progress display fed by ``(stage, done, total)`` calls.
+
+    Drawn only on a terminal (never into a pipe or a log) and removed when the work ends.
+    """
+    if not (enabled and err_console.is_terminal):
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -63,7 +66,7 @@ def _progress(enabled: bool):
     tasks: dict[str, Any] = {}
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=False,
+        console=err_console, transient=True,
     ) as bar:
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -184,10 +184,10 @@ def _read_binary(path: Path, kind: str) -> pd.DataFrame:
             except pa.ArrowInvalid:
                 with pa.memory_map(str(path)) as source:
                     table = pa.ipc.open_stream(source).read_all()
-    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0][:160]
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError):
         raise InputError(
-            f"{path} is not a readable {kind} file ({first}); check that the file is complete"
+            f"{path} is not a readable {kind} file (it is damaged, truncated or of another format); "
+            "check that the file is complete"
         ) from None
     _check_unique_columns(table.schema.names, str(path))
     return table.to_pandas()
