@@ -27,6 +27,7 @@ demo: $(VENV)/.core
 	$(BIN)/fewlabels demo
 
 test: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 
-def make_table(n: int = 300, labeled_fraction: float = 0.3, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+def make_table(
+    n: int = 300, labeled_fraction: float = 0.3, seed: int = 0
+) -> tuple[pd.DataFrame, pd.Series]:
     """A learnable table: numeric, categorical, boolean and date features; target 'label'."""
     rng = np.random.default_rng(seed)
     cls = rng.integers(0, 3, n)

@@ -10,12 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import file_digest, make_table
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "fewlabels", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "fewlabels", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -25,7 +30,11 @@ def test_fit_then_predict_round_trip(csv_95, tmp_path):
     r = cli("fit", csv_95, "--target", "label", "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
-    assert sorted(p.name for p in out.iterdir()) == ["model.skops", "predictions.csv", "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "model.skops",
+        "predictions.csv",
+        "report.html",
+    ]
     assert summary["n_rows"] == 400 and summary["n_labeled"] < 400 * 0.1
     assert file_digest(csv_95) == before  # the input is never modified
 
@@ -46,7 +55,18 @@ def test_label_spreading_parquet_in_parquet_out(tmp_path):
     df, _ = make_table(n=300, labeled_fraction=0.05, seed=2)
     data = tmp_path / "t.parquet"
     df.to_parquet(data)
-    r = cli("fit", data, "--target", "label", "--method", "label-spreading", "--out", tmp_path / "o", "--no-evidence", "--quiet")
+    r = cli(
+        "fit",
+        data,
+        "--target",
+        "label",
+        "--method",
+        "label-spreading",
+        "--out",
+        tmp_path / "o",
+        "--no-evidence",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     assert pd.read_parquet(tmp_path / "o" / "predictions.parquet").shape[0] == 300
 
@@ -85,18 +105,69 @@ def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
 GOOD_ROWS = "".join(f"{i % 7},{i % 3 * 1.5},{'a' if i % 2 else ''}\n" for i in range(30))
 BAD_INPUTS = {
     "empty file": ("e.csv", "", "label", "is empty"),
-    "no labeled rows": ("n.csv", "x,z,label\n" + "".join(f"{i},{i * 2 % 5},\n" for i in range(20)), "label", "no row has a label"),
+    "no labeled rows": (
+        "n.csv",
+        "x,z,label\n" + "".join(f"{i},{i * 2 % 5},\n" for i in range(20)),
+        "label",
+        "no row has a label",
+    ),
     "single class": ("s.csv", "x,z,label\n" + GOOD_ROWS, "label", "only one class"),
-    "missing target": ("m.csv", "x,z,label\n" + GOOD_ROWS, "target", "target column 'target' not found"),
-    "all-NaN feature": ("a.csv", "x,z,label\n" + "".join(f"{i},,{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)), "label", "'z' is empty in every row"),
-    "infinities": ("i.csv", "x,z,label\n" + "".join(f"{'inf' if i == 3 else i},{i % 4},{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)), "label", "infinite"),
-    "mixed-type column": ("x.csv", "x,z,label\n" + "".join(f"{'oops' if i == 3 else i},{i % 4},{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)), "label", "mixes numbers and text"),
-    "duplicate column names": ("d.csv", "x,x,label\n" + GOOD_ROWS, "label", "duplicate column names"),
-    "not a table": ("p.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "label", "not a text table"),
-    "truncated parquet": ("t.parquet", b"PAR1\x00\x00garbage", "label", "not a readable parquet file"),
+    "missing target": (
+        "m.csv",
+        "x,z,label\n" + GOOD_ROWS,
+        "target",
+        "target column 'target' not found",
+    ),
+    "all-NaN feature": (
+        "a.csv",
+        "x,z,label\n" + "".join(f"{i},,{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)),
+        "label",
+        "'z' is empty in every row",
+    ),
+    "infinities": (
+        "i.csv",
+        "x,z,label\n"
+        + "".join(
+            f"{'inf' if i == 3 else i},{i % 4},{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)
+        ),
+        "label",
+        "infinite",
+    ),
+    "mixed-type column": (
+        "x.csv",
+        "x,z,label\n"
+        + "".join(
+            f"{'oops' if i == 3 else i},{i % 4},{'ab'[i % 2] if i < 6 else ''}\n" for i in range(20)
+        ),
+        "label",
+        "mixes numbers and text",
+    ),
+    "duplicate column names": (
+        "d.csv",
+        "x,x,label\n" + GOOD_ROWS,
+        "label",
+        "duplicate column names",
+    ),
+    "not a table": (
+        "p.csv",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+        "label",
+        "not a text table",
+    ),
+    "truncated parquet": (
+        "t.parquet",
+        b"PAR1\x00\x00garbage",
+        "label",
+        "not a readable parquet file",
+    ),
     "a folder": ("folder", None, "label", "is a folder"),
     "a missing file": ("absent.csv", None, "label", "does not exist"),
-    "continuous target": ("c.csv", "x,z,label\n" + "".join(f"{i},{i % 4},{i * 0.37 if i < 8 else ''}\n" for i in range(20)), "label", "cannot be used as class labels"),
+    "continuous target": (
+        "c.csv",
+        "x,z,label\n" + "".join(f"{i},{i % 4},{i * 0.37 if i < 8 else ''}\n" for i in range(20)),
+        "label",
+        "cannot be used as class labels",
+    ),
 }
 
 
@@ -163,7 +234,12 @@ def fitted_model(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("fitted")
     data = root / "data.csv"
     make_table(n=400, labeled_fraction=0.05, seed=1)[0].to_csv(data, index=False)
-    assert cli("fit", data, "--target", "label", "--out", root / "m", "--no-evidence", "--quiet").returncode == 0
+    assert (
+        cli(
+            "fit", data, "--target", "label", "--out", root / "m", "--no-evidence", "--quiet"
+        ).returncode
+        == 0
+    )
     return root / "m" / "model.skops", data
 
 

@@ -110,6 +110,9 @@ def test_lightgbm_uses_native_categoricals():
     X = pd.DataFrame({"cat": cat, "noise": rng.normal(size=400)})
     Xt = TableEncoder().fit_transform(X)
     model = LGBMClassifier(n_estimators=20, min_data_per_group=5, verbose=-1).fit(Xt, y)
-    assert model.booster_.dump_model()["feature_infos"]["cat"].get("values") is not None or \
-        "categorical" in str(model.booster_.dump_model()["pandas_categorical"]) or model.score(Xt, y) > 0.99
+    assert (
+        model.booster_.dump_model()["feature_infos"]["cat"].get("values") is not None
+        or "categorical" in str(model.booster_.dump_model()["pandas_categorical"])
+        or model.score(Xt, y) > 0.99
+    )
     assert model.score(Xt, y) > 0.99

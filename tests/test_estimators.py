@@ -67,7 +67,9 @@ def test_supervised_passes_tables_through():
     y = pd.Series(["u", "v"] * 20, dtype=object)
     y[::3] = None
     SupervisedClassifier(Spy(n_estimators=5, verbose=-1)).fit(X, y)
-    assert isinstance(Spy.seen, pd.DataFrame) and isinstance(Spy.seen["c"].dtype, pd.CategoricalDtype)
+    assert isinstance(Spy.seen, pd.DataFrame) and isinstance(
+        Spy.seen["c"].dtype, pd.CategoricalDtype
+    )
 
 
 def test_label_spreading_uses_unlabeled_rows():

@@ -10,7 +10,9 @@ from fewlabels.exceptions import InputError
 
 @pytest.fixture
 def frame():
-    return pd.DataFrame({"a": [1.5, 2.5, np.nan], "c": pd.Categorical(["x", "y", "x"]), "t": ["p", None, "q"]})
+    return pd.DataFrame(
+        {"a": [1.5, 2.5, np.nan], "c": pd.Categorical(["x", "y", "x"]), "t": ["p", None, "q"]}
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".arrow", ".feather"])
@@ -76,9 +78,14 @@ def test_duplicate_columns_in_memory():
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     dest = tmp_path / "out.csv"
     dest.write_text("old")
-    with pytest.raises(RuntimeError, match="boom"), atomic_path(dest) as tmp:
-        tmp.write_text("half")
-        raise RuntimeError("boom")
+
+    def interrupted_write():
+        with atomic_path(dest) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        interrupted_write()
     assert dest.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 

@@ -12,7 +12,10 @@ from fewlabels.data import UNLABELED, encode_target, unlabeled_mask
     [
         ([0, 1, -1, 1], [False, False, True, False]),
         (np.array([0, -1, 2]), [False, True, False]),
-        ([1.0, np.nan, 2.0, -1.0], [False, True, False, True]),  # integer-valued floats (CSV with blanks)
+        (
+            [1.0, np.nan, 2.0, -1.0],
+            [False, True, False, True],
+        ),  # integer-valued floats (CSV with blanks)
         ([0.5, -1.0, 2.5], [False, False, False]),  # a continuous -1 is a value, not a marker
         (["a", None, "b", np.nan], [False, True, False, True]),
         (pd.Series(["a", pd.NA, "b"], dtype="string"), [False, True, False]),

@@ -21,8 +21,13 @@ def test_kinds():
     )
     kinds = {c.name: c.kind for c in infer_schema(df).columns}
     assert kinds == {
-        "num": "numeric", "boolean": "boolean", "yes_no": "boolean", "cat": "categorical",
-        "text_cat": "categorical", "when": "datetime", "when_str": "datetime",
+        "num": "numeric",
+        "boolean": "boolean",
+        "yes_no": "boolean",
+        "cat": "categorical",
+        "text_cat": "categorical",
+        "when": "datetime",
+        "when_str": "datetime",
     }
 
 
@@ -34,7 +39,10 @@ def test_dropped_columns_with_reasons():
             "id": np.arange(n),
             "code": [f"C{i:04d}" for i in range(n)],
             "const": 3,
-            "review": [f"this product number {i} was {'good' if i % 2 else 'bad'} overall" for i in range(n)],
+            "review": [
+                f"this product number {i} was {'good' if i % 2 else 'bad'} overall"
+                for i in range(n)
+            ],
             "x": rng.normal(size=n),
         }
     )

@@ -77,7 +77,9 @@ def test_selection_bias_is_measurable():
     n = 600
     y = np.repeat([0, 1], n // 2)
     z = rng.normal(size=n)  # within each class the features move together: PC1 is (1, 1)
-    X = pd.DataFrame({"a": z + 0.1 * rng.normal(size=n) + 5 * y, "b": z + 0.1 * rng.normal(size=n) + 5 * y})
+    X = pd.DataFrame(
+        {"a": z + 0.1 * rng.normal(size=n) + 5 * y, "b": z + 0.1 * rng.normal(size=n) + 5 * y}
+    )
     centred = X - X.groupby(y).transform("mean")
     proj = np.abs(centred["a"] + centred["b"]).to_numpy()
 

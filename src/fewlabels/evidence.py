@@ -126,7 +126,7 @@ def compare_with_supervised(
     cv = RepeatedStratifiedKFold(n_splits=splits, n_repeats=n_repeats, random_state=random_state)
     total = splits * n_repeats
     same = method_name == baseline_name
-    for i, (train, test) in enumerate(cv.split(labeled, target.codes[labeled])):
+    for i, (_, test) in enumerate(cv.split(labeled, target.codes[labeled])):
         codes = target.codes.copy()
         hidden = labeled[test]
         codes[hidden] = UNLABELED

@@ -75,5 +75,20 @@ def _label_spreading(random_state: Any) -> Any:
     return LabelSpreadingClassifier()
 
 
-register(Method("supervised", "LightGBM on the labeled rows only (the baseline)", "native", _supervised, semi_supervised=False))
-register(Method("label-spreading", "label spreading on a sparse kNN graph of the standardized table", "numeric", _label_spreading))
+register(
+    Method(
+        "supervised",
+        "LightGBM on the labeled rows only (the baseline)",
+        "native",
+        _supervised,
+        semi_supervised=False,
+    )
+)
+register(
+    Method(
+        "label-spreading",
+        "label spreading on a sparse kNN graph of the standardized table",
+        "numeric",
+        _label_spreading,
+    )
+)

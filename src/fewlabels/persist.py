@@ -53,7 +53,9 @@ def _compatible(version: str) -> bool:
     return ours[:width] == theirs[:width]
 
 
-def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> Path:
+def save_model(
+    model: Any, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None
+) -> Path:
     """Save ``model`` to ``path`` (a ``.skops`` archive), atomically.
 
     ``metadata`` must hold JSON types only; it is stored in the file's header beside the
@@ -79,7 +81,9 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The header of a model file, checked for format and version; nothing is unpickled."""
     p = Path(path)
     if not p.exists():
-        raise ModelFileError(f"{p} does not exist; give the path of a model written by 'fewlabels fit'")
+        raise ModelFileError(
+            f"{p} does not exist; give the path of a model written by 'fewlabels fit'"
+        )
     if p.is_dir():
         candidate = p / "model.skops"
         hint = f" (did you mean {candidate}?)" if candidate.exists() else ""
@@ -92,7 +96,9 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
             "arbitrary code. Save models with fewlabels.save_model (a .skops file) instead"
         )
     if not zipfile.is_zipfile(p):
-        raise ModelFileError(f"{p} is not a fewlabels model file; give a .skops file written by 'fewlabels fit'")
+        raise ModelFileError(
+            f"{p} is not a fewlabels model file; give a .skops file written by 'fewlabels fit'"
+        )
     with zipfile.ZipFile(p) as zf:
         try:
             header = json.loads(zf.read(HEADER))
@@ -125,7 +131,9 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # a damaged archive
-        raise ModelFileError(f"{path} cannot be read as a model ({exc}); re-fit the model") from None
+        raise ModelFileError(
+            f"{path} cannot be read as a model ({exc}); re-fit the model"
+        ) from None
     refused = [t for t in untrusted if not (t.startswith("fewlabels.") or t in TRUSTED_TYPES)]
     if refused:
         raise ModelFileError(
@@ -135,5 +143,7 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     try:
         model = sio.load(path, trusted=untrusted)
     except Exception as exc:
-        raise ModelFileError(f"{path} cannot be loaded ({type(exc).__name__}: {exc}); re-fit the model") from None
+        raise ModelFileError(
+            f"{path} cannot be loaded ({type(exc).__name__}: {exc}); re-fit the model"
+        ) from None
     return LoadedModel(model=model, metadata=header)

@@ -65,7 +65,9 @@ def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def prepare_target(frame: pd.DataFrame, target: str, unlabeled_value: Any = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def prepare_target(
+    frame: pd.DataFrame, target: str, unlabeled_value: Any = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Split a table into features and a clean partially labeled target.
 
     Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` an object array with
@@ -73,7 +75,9 @@ def prepare_target(frame: pd.DataFrame, target: str, unlabeled_value: Any = None
     """
     if target not in frame.columns:
         cols = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
-        raise InputError(f"target column {target!r} not found; the columns are: {cols} (use --target)")
+        raise InputError(
+            f"target column {target!r} not found; the columns are: {cols} (use --target)"
+        )
     try:
         enc = encode_target(frame[target], unlabeled_value)
     except ValueError as exc:
@@ -94,7 +98,9 @@ def prepare_target(frame: pd.DataFrame, target: str, unlabeled_value: Any = None
     return frame.drop(columns=[target]), y, enc.labeled
 
 
-def _predictions_frame(frame: pd.DataFrame, pred: np.ndarray, conf: np.ndarray, labeled: np.ndarray | None) -> pd.DataFrame:
+def _predictions_frame(
+    frame: pd.DataFrame, pred: np.ndarray, conf: np.ndarray, labeled: np.ndarray | None
+) -> pd.DataFrame:
     out = frame.copy()
     names = {}
     for col in PRED_COLUMNS:
@@ -114,7 +120,9 @@ def _check_not_input(outputs: list[Path], data: Any) -> None:
         src = Path(data).resolve()
         for p in outputs:
             if p.resolve() == src:
-                raise InputError(f"the output {p} would overwrite the input file; choose another --out")
+                raise InputError(
+                    f"the output {p} would overwrite the input file; choose another --out"
+                )
 
 
 def fit_table(
@@ -165,7 +173,10 @@ def fit_table(
     frame = read_table(data)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
     fmt = predictions_format or (
-        "parquet" if isinstance(data, (str, os.PathLike)) and Path(data).suffix.lower() in {".parquet", ".pq", ".arrow", ".feather", ".ipc"} else "csv"
+        "parquet"
+        if isinstance(data, (str, os.PathLike))
+        and Path(data).suffix.lower() in {".parquet", ".pq", ".arrow", ".feather", ".ipc"}
+        else "csv"
     )
     if fmt not in {"csv", "parquet"}:
         raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
@@ -174,21 +185,33 @@ def fit_table(
         out_dir = Path(out)
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError(f"--out {out_dir} is a file; give a folder")
-        paths = {"model": out_dir / "model.skops", "predictions": out_dir / f"predictions.{fmt}", "report": out_dir / "report.html"}
+        paths = {
+            "model": out_dir / "model.skops",
+            "predictions": out_dir / f"predictions.{fmt}",
+            "report": out_dir / "report.html",
+        }
         _check_not_input(list(paths.values()), data)
 
     ev = None
     if evidence:
+
         def fold(done: int, total: int) -> None:
             report("cross-validating against the supervised baseline", done, total)
 
         ev = compare_with_supervised(
             lambda: make_model(method, random_state),
             lambda: make_model("supervised", random_state),
-            X, y, method_name=method, baseline_name="supervised", random_state=random_state, progress=fold,
+            X,
+            y,
+            method_name=method,
+            baseline_name="supervised",
+            random_state=random_state,
+            progress=fold,
         )
         if ev.available and ev.method != ev.baseline and ev.gain()[2] < 0:
-            logger.warning("%s is worse than the supervised baseline on this table: %s", method, ev.verdict())
+            logger.warning(
+                "%s is worse than the supervised baseline on this table: %s", method, ev.verdict()
+            )
     report(f"fitting {method}", 0, 1)
     model = make_model(method, random_state).fit(X, y)
     report(f"fitting {method}", 1, 1)
@@ -201,27 +224,46 @@ def fit_table(
     predictions = _predictions_frame(frame, pred, conf, labeled)
     schema = model.named_steps["encode"].schema_
     result = FitResult(
-        model=model, method=method, target=target, classes=[_py(c) for c in classes],
-        n_rows=len(frame), n_labeled=int(labeled.sum()), predictions=predictions,
-        evidence=ev.to_dict() if ev is not None else None, schema=schema,
+        model=model,
+        method=method,
+        target=target,
+        classes=[_py(c) for c in classes],
+        n_rows=len(frame),
+        n_labeled=int(labeled.sum()),
+        predictions=predictions,
+        evidence=ev.to_dict() if ev is not None else None,
+        schema=schema,
     )
     if out is not None:
         report("writing outputs", 0, 1)
         meta = {
-            "method": method, "target": target, "classes": result.classes, "schema": schema,
-            "n_rows": result.n_rows, "n_labeled": result.n_labeled,
-            "evidence": {k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)},
+            "method": method,
+            "target": target,
+            "classes": result.classes,
+            "schema": schema,
+            "n_rows": result.n_rows,
+            "n_labeled": result.n_labeled,
+            "evidence": {
+                k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)
+            },
         }
         save_model(model, paths["model"], meta)
         write_table(predictions, paths["predictions"])
-        write_text(paths["report"], _fit_report(result, frame[target], labeled, pred, conf, spec.summary))
+        write_text(
+            paths["report"], _fit_report(result, frame[target], labeled, pred, conf, spec.summary)
+        )
         result.paths = {k: str(v) for k, v in paths.items()}
         report("writing outputs", 1, 1)
     return result
 
 
 def _fit_report(
-    result: FitResult, truth: pd.Series, labeled: np.ndarray, pred: np.ndarray, conf: np.ndarray, summary: str
+    result: FitResult,
+    truth: pd.Series,
+    labeled: np.ndarray,
+    pred: np.ndarray,
+    conf: np.ndarray,
+    summary: str,
 ) -> str:
     from .report import render_page
     from .report.sections import data_section, evidence_section, method_section, predictions_section
@@ -233,7 +275,11 @@ def _fit_report(
         evidence_section(result.evidence),
         predictions_section(pd.Series(pred), conf, labeled, truth, result.classes),
     ]
-    return render_page(f"fewlabels report: {result.target}", sections, f"method {result.method} · fewlabels {__version__}")
+    return render_page(
+        f"fewlabels report: {result.target}",
+        sections,
+        f"method {result.method} · fewlabels {__version__}",
+    )
 
 
 def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = None) -> pd.DataFrame:

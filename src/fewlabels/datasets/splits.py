@@ -46,14 +46,23 @@ class SSLSplit:
         return np.sort(np.concatenate([self.labeled, self.unlabeled]))
 
 
-def _per_class_counts(labeled: Any, class_sizes: np.ndarray, classes: np.ndarray, min_per_class: int) -> np.ndarray:
+def _per_class_counts(
+    labeled: Any, class_sizes: np.ndarray, classes: np.ndarray, min_per_class: int
+) -> np.ndarray:
     k = len(class_sizes)
     if isinstance(labeled, dict):
         missing = [c for c in classes.tolist() if c not in labeled]
         if missing:
-            raise InputError(f"the per-class label counts lack classes {missing}; give a count for every class")
+            raise InputError(
+                f"the per-class label counts lack classes {missing}; give a count for every class"
+            )
         counts = np.array([int(labeled[c]) for c in classes.tolist()])
-    elif isinstance(labeled, (Real, Integral)) and not isinstance(labeled, bool) and 0 < labeled < 1 and not isinstance(labeled, Integral):
+    elif (
+        isinstance(labeled, (Real, Integral))
+        and not isinstance(labeled, bool)
+        and 0 < labeled < 1
+        and not isinstance(labeled, Integral)
+    ):
         counts = np.maximum(np.round(class_sizes * float(labeled)).astype(int), min_per_class)
     elif isinstance(labeled, Integral) and labeled >= 1:
         total = int(labeled)
@@ -153,7 +162,9 @@ def make_ssl_split(
         rows = np.flatnonzero(codes == c)
         n_test = int(round(len(rows) * test_size))
         if test_size > 0 and len(rows) - n_test < min_per_class:
-            raise InputError(f"class {target.classes[c]!r} is too small for a test split; lower test_size")
+            raise InputError(
+                f"class {target.classes[c]!r} is too small for a test split; lower test_size"
+            )
         test_mask[rng.choice(rows, n_test, replace=False)] = True
     train_rows = np.flatnonzero(~test_mask)
     class_sizes = np.bincount(codes[train_rows], minlength=len(target.classes))

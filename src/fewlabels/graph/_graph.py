@@ -29,7 +29,9 @@ def local_scales(distances: np.ndarray, scale_index: int) -> np.ndarray:
     return scales
 
 
-def knn_graph(X: np.ndarray, n_neighbors: int, scale_index: int = 7) -> tuple[sp.csr_matrix, np.ndarray]:
+def knn_graph(
+    X: np.ndarray, n_neighbors: int, scale_index: int = 7
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """Symmetric sparse affinity matrix of the kNN graph of ``X`` (exact neighbours).
 
     Returns ``(W, scales)``: ``W`` is an ``n x n`` CSR matrix with zero diagonal, weights
@@ -69,7 +71,12 @@ def _seed_matrix(codes: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def spread_labels(
-    S: sp.spmatrix, codes: np.ndarray, n_classes: int, alpha: float = 0.99, tol: float = 1e-6, max_iter: int = 200
+    S: sp.spmatrix,
+    codes: np.ndarray,
+    n_classes: int,
+    alpha: float = 0.99,
+    tol: float = 1e-6,
+    max_iter: int = 200,
 ) -> tuple[np.ndarray, int]:
     """Solve (I - alpha S) F = Y by conjugate gradients, one system per class.
 
@@ -89,12 +96,16 @@ def spread_labels(
 
         F[:, c], info = cg(A, Y[:, c], rtol=tol, maxiter=max_iter, callback=count)
         if info > 0:
-            logger.warning("label spreading for class %d did not converge in %d iterations", c, max_iter)
+            logger.warning(
+                "label spreading for class %d did not converge in %d iterations", c, max_iter
+            )
         worst = max(worst, iters)
     return F, worst
 
 
-def spread_labels_closed_form(S: np.ndarray | sp.spmatrix, codes: np.ndarray, n_classes: int, alpha: float = 0.99) -> np.ndarray:
+def spread_labels_closed_form(
+    S: np.ndarray | sp.spmatrix, codes: np.ndarray, n_classes: int, alpha: float = 0.99
+) -> np.ndarray:
     """The exact solution F = (I - alpha S)^{-1} Y, with a dense solve (small graphs only)."""
     S = S.toarray() if sp.issparse(S) else np.asarray(S)
     A = np.eye(S.shape[0]) - alpha * S

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
@@ -69,7 +68,9 @@ class LabelSpreadingClassifier(BaseFewLabelsClassifier):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, n_neighbors: int = 10, alpha: float = 0.99, tol: float = 1e-6, max_iter: int = 200):
+    def __init__(
+        self, n_neighbors: int = 10, alpha: float = 0.99, tol: float = 1e-6, max_iter: int = 200
+    ):
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.tol = tol
@@ -85,7 +86,9 @@ class LabelSpreadingClassifier(BaseFewLabelsClassifier):
             self.n_iter_ = 0
         else:
             W, self.scales_ = knn_graph(X, self.n_neighbors)
-            F, self.n_iter_ = spread_labels(normalize_graph(W), codes, n_classes, self.alpha, self.tol, self.max_iter)
+            F, self.n_iter_ = spread_labels(
+                normalize_graph(W), codes, n_classes, self.alpha, self.tol, self.max_iter
+            )
         self.label_distributions_ = _to_distribution(F, self.class_prior_)
         self.transduction_ = self.classes_[np.argmax(self.label_distributions_, axis=1)]
         self.X_fit_ = X

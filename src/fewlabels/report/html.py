@@ -27,14 +27,19 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table(header: Sequence[Any], rows: Iterable[Sequence[Any]], numeric_cols: Iterable[int] = ()) -> str:
+def table(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], numeric_cols: Iterable[int] = ()
+) -> str:
     """An HTML table; every cell is escaped."""
     right = set(numeric_cols)
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(
-            f'<td class="num">{esc(c)}</td>' if i in right else f"<td>{esc(c)}</td>" for i, c in enumerate(r)
-        ) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="num">{esc(c)}</td>' if i in right else f"<td>{esc(c)}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
         for r in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -62,7 +67,7 @@ def render_page(title: str, sections: Sequence[Section], subtitle: str = "") -> 
         for i, s in enumerate(sections)
     )
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{css}</style></head><body>"
         f"<header><h1>{esc(title)}</h1><p>{esc(subtitle)}</p><nav>{nav}</nav></header>"

@@ -19,7 +19,9 @@ def _figure(width: float = 6.0, height: float = 3.0) -> Any:
     return Figure(figsize=(width, height))
 
 
-def data_section(n_rows: int, target: str, labels: pd.Series, labeled: np.ndarray, schema: dict[str, Any]) -> Section:
+def data_section(
+    n_rows: int, target: str, labels: pd.Series, labeled: np.ndarray, schema: dict[str, Any]
+) -> Section:
     counts = labels[labeled].astype(str).value_counts().sort_index()
     kinds: dict[str, int] = {}
     for c in schema["columns"]:
@@ -28,12 +30,17 @@ def data_section(n_rows: int, target: str, labels: pd.Series, labeled: np.ndarra
         f"<p>{n_rows:,} rows; {int(labeled.sum()):,} labeled ({labeled.mean():.1%}) in target column "
         f"<code>{esc(target)}</code>, {int((~labeled).sum()):,} unlabeled.</p>",
         "<h3>Labeled rows per class</h3>",
-        table(["class", "labeled rows"], [(k, f"{v:,}") for k, v in counts.items()], numeric_cols=[1]),
+        table(
+            ["class", "labeled rows"], [(k, f"{v:,}") for k, v in counts.items()], numeric_cols=[1]
+        ),
         "<h3>Feature columns</h3>",
         table(["kind", "columns"], sorted(kinds.items()), numeric_cols=[1]),
         table(
             ["column", "kind", "missing", "distinct"],
-            [(c["name"], c["kind"], f"{c['n_missing']:,}", f"{c['n_unique']:,}") for c in schema["columns"][:200]],
+            [
+                (c["name"], c["kind"], f"{c['n_missing']:,}", f"{c['n_unique']:,}")
+                for c in schema["columns"][:200]
+            ],
             numeric_cols=[2, 3],
         ),
     ]
@@ -46,67 +53,140 @@ def data_section(n_rows: int, target: str, labels: pd.Series, labeled: np.ndarra
 
 
 def method_section(name: str, summary: str, params: dict[str, Any]) -> Section:
-    rows = [(k, repr(v)) for k, v in sorted(params.items()) if not k.endswith("estimator") or v is None]
+    rows = [
+        (k, repr(v)) for k, v in sorted(params.items()) if not k.endswith("estimator") or v is None
+    ]
     body = f"<p><b>{esc(name)}</b>: {esc(summary)}</p>" + table(["parameter", "value"], rows)
     return Section("The method", body, "method")
 
 
 def evidence_section(evidence: dict[str, Any] | None) -> Section:
     if evidence is None:
-        return Section("The evidence", '<p class="note">Evidence was not computed (--no-evidence).</p>', "evidence")
+        return Section(
+            "The evidence",
+            '<p class="note">Evidence was not computed (--no-evidence).</p>',
+            "evidence",
+        )
     if not evidence.get("method_scores"):
-        return Section("The evidence", f"<p class=\"note\">{esc(evidence['verdict'])}</p>", "evidence")
+        return Section(
+            "The evidence", f'<p class="note">{esc(evidence["verdict"])}</p>', "evidence"
+        )
     m = np.asarray(evidence["method_scores"])
     b = np.asarray(evidence["baseline_scores"])
     same = evidence["method"] == evidence["baseline"]
     gain = evidence.get("gain", 0.0)
-    cls = "neutral" if same else "good" if evidence["gain_low"] > 0 else "bad" if evidence["gain_high"] < 0 else "neutral"
-    rows = [(evidence["baseline"] + " (baseline)", f"{b.mean():.3f}", f"{b.std():.3f}", f"{np.mean(evidence['baseline_balanced']):.3f}")]
+    cls = (
+        "neutral"
+        if same
+        else "good"
+        if evidence["gain_low"] > 0
+        else "bad"
+        if evidence["gain_high"] < 0
+        else "neutral"
+    )
+    rows = [
+        (
+            evidence["baseline"] + " (baseline)",
+            f"{b.mean():.3f}",
+            f"{b.std():.3f}",
+            f"{np.mean(evidence['baseline_balanced']):.3f}",
+        )
+    ]
     if not same:
-        rows.append((evidence["method"], f"{m.mean():.3f}", f"{m.std():.3f}", f"{np.mean(evidence['method_balanced']):.3f}"))
+        rows.append(
+            (
+                evidence["method"],
+                f"{m.mean():.3f}",
+                f"{m.std():.3f}",
+                f"{np.mean(evidence['method_balanced']):.3f}",
+            )
+        )
     parts = [
         f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
         f"<p>Stratified {evidence['n_splits']}-fold cross-validation on the labeled rows, repeated "
         f"{evidence['n_repeats']} time(s). In each fold the held-out rows keep their features but lose "
         "their labels, so a semi-supervised method can use them as unlabeled rows, exactly as at fit time; "
         "both models are scored on them.</p>",
-        table(["model", "accuracy (mean)", "std", "balanced accuracy"], rows, numeric_cols=[1, 2, 3]),
+        table(
+            ["model", "accuracy (mean)", "std", "balanced accuracy"], rows, numeric_cols=[1, 2, 3]
+        ),
     ]
     if not same:
         fig = _figure(6, 2.6)
         ax = fig.add_subplot()
         ax.axvline(0, color="#888", lw=1)
         d = m - b
-        ax.scatter(d, np.random.default_rng(0).uniform(-0.2, 0.2, len(d)), alpha=0.6, color="#2b6cb0", label="fold")
-        ax.errorbar([gain], [0], xerr=[[gain - evidence["gain_low"]], [evidence["gain_high"] - gain]], fmt="o", color="#c53030", capsize=4, label="mean, 95% interval")
+        ax.scatter(
+            d,
+            np.random.default_rng(0).uniform(-0.2, 0.2, len(d)),
+            alpha=0.6,
+            color="#2b6cb0",
+            label="fold",
+        )
+        ax.errorbar(
+            [gain],
+            [0],
+            xerr=[[gain - evidence["gain_low"]], [evidence["gain_high"] - gain]],
+            fmt="o",
+            color="#c53030",
+            capsize=4,
+            label="mean, 95% interval",
+        )
         ax.set_yticks([])
         ax.set_xlabel(f"accuracy of {evidence['method']} minus {evidence['baseline']}, per fold")
         ax.legend(loc="upper right", fontsize=8)
         parts.append(figure_to_img(fig, "gain over the supervised baseline per fold"))
-        parts.append('<p class="note">Folds share training rows, so the interval is somewhat optimistic.</p>')
+        parts.append(
+            '<p class="note">Folds share training rows, so the interval is somewhat optimistic.</p>'
+        )
     return Section("The evidence", "".join(parts), "evidence")
 
 
-def predictions_section(pred: pd.Series, confidence: np.ndarray, labeled: np.ndarray, truth: pd.Series, classes: Sequence[Any]) -> Section:
+def predictions_section(
+    pred: pd.Series,
+    confidence: np.ndarray,
+    labeled: np.ndarray,
+    truth: pd.Series,
+    classes: Sequence[Any],
+) -> Section:
     counts = pred.astype(str).value_counts().sort_index()
     parts = [
         "<h3>Predicted classes (all rows)</h3>",
-        table(["class", "rows", "share"], [(k, f"{v:,}", f"{v / len(pred):.1%}") for k, v in counts.items()], numeric_cols=[1, 2]),
+        table(
+            ["class", "rows", "share"],
+            [(k, f"{v:,}", f"{v / len(pred):.1%}") for k, v in counts.items()],
+            numeric_cols=[1, 2],
+        ),
     ]
     if labeled.any():
-        agree = float((pred[labeled].astype(str).to_numpy() == truth[labeled].astype(str).to_numpy()).mean())
+        agree = float(
+            (pred[labeled].astype(str).to_numpy() == truth[labeled].astype(str).to_numpy()).mean()
+        )
         parts.append(
             f"<p>On the labeled rows, the model agrees with the given label for {agree:.1%} of rows "
             "(training fit, not a test score; see the evidence for that).</p>"
         )
     fig = _figure(6, 2.6)
     ax = fig.add_subplot()
-    ax.hist([confidence[~labeled], confidence[labeled]], bins=20, range=(0, 1), stacked=True, label=["unlabeled", "labeled"], color=["#2b6cb0", "#a0aec0"])
+    ax.hist(
+        [confidence[~labeled], confidence[labeled]],
+        bins=20,
+        range=(0, 1),
+        stacked=True,
+        label=["unlabeled", "labeled"],
+        color=["#2b6cb0", "#a0aec0"],
+    )
     ax.set_xlabel("confidence (probability of the predicted class)")
     ax.set_ylabel("rows")
     ax.legend(fontsize=8)
     parts.append(figure_to_img(fig, "histogram of prediction confidence"))
     low = np.argsort(confidence)[:10]
     parts.append("<h3>Least confident predictions</h3>")
-    parts.append(table(["row", "predicted", "confidence", "labeled"], [(int(i), pred.iloc[i], f"{confidence[i]:.3f}", bool(labeled[i])) for i in low], numeric_cols=[0, 2]))
+    parts.append(
+        table(
+            ["row", "predicted", "confidence", "labeled"],
+            [(int(i), pred.iloc[i], f"{confidence[i]:.3f}", bool(labeled[i])) for i in low],
+            numeric_cols=[0, 2],
+        )
+    )
     return Section("The predictions", "".join(parts), "predictions")
