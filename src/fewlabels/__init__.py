@@ -18,6 +18,8 @@ _LAZY = {
     "UNLABELED": "fewlabels.data",
     "SupervisedClassifier": "fewlabels.supervised",
     "LabelSpreadingClassifier": "fewlabels.graph",
+    "LabelPropagationClassifier": "fewlabels.graph",
+    "GraphPseudoLabelClassifier": "fewlabels.graph",
     "save_model": "fewlabels.persist",
     "load_model": "fewlabels.persist",
     "make_model": "fewlabels.methods",

@@ -72,7 +72,19 @@ def _supervised(random_state: Any) -> Any:
 def _label_spreading(random_state: Any) -> Any:
     from .graph import LabelSpreadingClassifier
 
-    return LabelSpreadingClassifier()
+    return LabelSpreadingClassifier(random_state=random_state)
+
+
+def _label_propagation(random_state: Any) -> Any:
+    from .graph import LabelPropagationClassifier
+
+    return LabelPropagationClassifier(random_state=random_state)
+
+
+def _graph_pseudo_label(random_state: Any) -> Any:
+    from .graph import GraphPseudoLabelClassifier
+
+    return GraphPseudoLabelClassifier(random_state=random_state)
 
 
 register(

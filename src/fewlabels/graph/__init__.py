@@ -1,12 +1,37 @@
-"""Graph-based semi-supervised learning: label spreading on sparse kNN graphs."""
+"""Graph-based semi-supervised learning at scale: sparse kNN graphs, label spreading and
+propagation by conjugate gradients, inductive prediction for new rows."""
 
-from ._graph import knn_graph, normalize_graph, spread_labels, spread_labels_closed_form
-from .spreading import LabelSpreadingClassifier
+from ._graph import (
+    KnnGraph,
+    block_cg,
+    entropy_confidence,
+    knn_graph,
+    normalize_graph,
+    propagate_labels,
+    spread_labels,
+    spread_labels_closed_form,
+)
+from ._knn import EXACT_MAX_ROWS, build_index
+from .estimators import (
+    BaseGraphClassifier,
+    GraphPseudoLabelClassifier,
+    LabelPropagationClassifier,
+    LabelSpreadingClassifier,
+)
 
 __all__ = [
+    "EXACT_MAX_ROWS",
+    "BaseGraphClassifier",
+    "GraphPseudoLabelClassifier",
+    "KnnGraph",
+    "LabelPropagationClassifier",
     "LabelSpreadingClassifier",
+    "block_cg",
+    "build_index",
+    "entropy_confidence",
     "knn_graph",
     "normalize_graph",
+    "propagate_labels",
     "spread_labels",
     "spread_labels_closed_form",
 ]

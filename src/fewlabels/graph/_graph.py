@@ -1,55 +1,143 @@
-"""Sparse kNN graphs and label spreading, as pure functions on arrays."""
+"""Sparse kNN graphs, label spreading and label propagation, as pure functions on arrays."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import cg
-from sklearn.neighbors import NearestNeighbors
 
 from ..data.labels import UNLABELED
+from ._knn import NeighborIndex, build_index
 
-__all__ = ["knn_graph", "normalize_graph", "spread_labels", "spread_labels_closed_form"]
+__all__ = [
+    "KnnGraph",
+    "block_cg",
+    "edge_weights",
+    "entropy_confidence",
+    "knn_graph",
+    "normalize_graph",
+    "propagate_labels",
+    "spread_labels",
+    "spread_labels_closed_form",
+    "to_distribution",
+]
 
 logger = logging.getLogger(__name__)
 
+#: A row's local scale is its distance to this neighbour (Zelnik-Manor & Perona use the 7th).
+SCALE_NEIGHBOR = 7
 
-def local_scales(distances: np.ndarray, scale_index: int) -> np.ndarray:
-    """Local scales for self-tuning Gaussian weights exp(-d_ij^2 / (s_i s_j)).
 
-    ``s_i`` is row i's distance to its ``scale_index``-th neighbour (Zelnik-Manor & Perona),
-    so no kernel width has to be tuned.
-    """
-    k = distances.shape[1]
-    scales = distances[:, min(scale_index, k - 1)].copy()
+@dataclass
+class KnnGraph:
+    """A symmetric sparse affinity matrix and what inductive prediction needs of it."""
+
+    W: sp.csr_matrix
+    scales: np.ndarray
+    degree: np.ndarray
+    index: NeighborIndex
+
+
+def prepare_points(X: np.ndarray, metric: str) -> np.ndarray:
+    """float32 rows, L2-normalized for the cosine metric."""
+    X = np.asarray(X, dtype=np.float32)
+    if metric == "cosine":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        X = X / np.where(norms > 0, norms, 1.0)
+    return np.ascontiguousarray(X)
+
+
+def local_scales(sq_dist: np.ndarray) -> np.ndarray:
+    """Each row's distance to its ``SCALE_NEIGHBOR``-th neighbour (never zero)."""
+    k = sq_dist.shape[1]
+    scales = np.sqrt(np.maximum(sq_dist[:, min(SCALE_NEIGHBOR, k) - 1], 0.0))
     positive = scales[scales > 0]
-    scales[scales <= 0] = positive.min() if positive.size else 1.0
-    return scales
+    return np.where(scales > 0, scales, positive.min() if positive.size else 1.0)
+
+
+def edge_weights(
+    values: np.ndarray,
+    metric: str,
+    power: float,
+    own_scale: np.ndarray | None,
+    other_scale: np.ndarray | None,
+) -> np.ndarray:
+    """Affinities from neighbour search results.
+
+    Euclidean: exp(-d^2 / (s_i s_j)) with local scales (no kernel width to tune).
+    Cosine: max(similarity, 0). Either is then raised to ``power`` (Iscen et al. use 3).
+    """
+    if metric == "euclidean":
+        w = np.exp(-np.maximum(values, 0.0) / (own_scale[:, None] * other_scale))
+    else:
+        w = np.clip(values, 0.0, None)
+    return w**power if power != 1 else w
 
 
 def knn_graph(
-    X: np.ndarray, n_neighbors: int, scale_index: int = 7
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Symmetric sparse affinity matrix of the kNN graph of ``X`` (exact neighbours).
+    X: np.ndarray,
+    n_neighbors: int = 10,
+    *,
+    metric: str = "euclidean",
+    power: float = 1.0,
+    mutual: bool = False,
+    knn: str = "auto",
+    random_state: int = 0,
+) -> KnnGraph:
+    """Build the kNN affinity graph of the rows of ``X``, sparse throughout.
 
-    Returns ``(W, scales)``: ``W`` is an ``n x n`` CSR matrix with zero diagonal, weights
-    ``exp(-d^2 / (s_i s_j))`` on the union of the kNN edges; ``scales`` are the local scales.
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    n_neighbors : int
+    metric : {"euclidean", "cosine"}
+    power : float
+        Affinities are raised to this power.
+    mutual : bool
+        Keep an edge only when each end is among the other's neighbours (min); otherwise
+        keep it when either is (max).
+    knn : {"auto", "exact", "approximate"}
+    random_state : int
+
+    Returns
+    -------
+    KnnGraph
     """
-    n = X.shape[0]
-    k = min(n_neighbors, n - 1)
-    nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
-    dist, idx = nn.kneighbors(X)
-    dist, idx = dist[:, 1:], idx[:, 1:]
-    scales = local_scales(dist, scale_index)
-    w = np.exp(-(dist**2) / (scales[:, None] * scales[idx]))
+    P = prepare_points(X, metric)
+    n = P.shape[0]
+    k = int(min(n_neighbors, n - 1))
+    index = build_index(P, metric, knn, random_state=random_state)
+    values, idx = index.search(P, k + 1)
+    values, idx = _drop_self(values, idx, n, metric)
+    idx = idx[:, :k]
+    values = values[:, :k]
+    valid = idx >= 0
+    idx = np.where(valid, idx, np.arange(n)[:, None])
+    scales = local_scales(values) if metric == "euclidean" else np.ones(n)
+    w = edge_weights(values, metric, power, scales, scales[idx])
+    w = np.where(valid & (idx != np.arange(n)[:, None]), w, 0.0)
     rows = np.repeat(np.arange(n), k)
     W = sp.csr_matrix((w.ravel(), (rows, idx.ravel())), shape=(n, n))
-    W = W.maximum(W.T).tocsr()
+    W = (W.minimum(W.T) if mutual else W.maximum(W.T)).tocsr()
     W.setdiag(0.0)
     W.eliminate_zeros()
-    return W, scales
+    degree = np.asarray(W.sum(axis=1)).ravel()
+    return KnnGraph(W=W, scales=scales, degree=degree, index=index)
+
+
+def _drop_self(
+    values: np.ndarray, idx: np.ndarray, n: int, metric: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remove each row from its own neighbour list (wherever the search put it)."""
+    own = idx == np.arange(n)[:, None]
+    has_self = own.any(axis=1)
+    # rows whose self-match was not returned (approximate search) drop their last neighbour
+    own[~has_self, -1] = True
+    keep = ~own
+    k = idx.shape[1] - 1
+    return values[keep].reshape(n, k), idx[keep].reshape(n, k)
 
 
 def normalize_graph(W: sp.spmatrix) -> sp.csr_matrix:
@@ -61,13 +149,44 @@ def normalize_graph(W: sp.spmatrix) -> sp.csr_matrix:
     return (D @ W @ D).tocsr()
 
 
-def _seed_matrix(codes: np.ndarray, n_classes: int) -> np.ndarray:
-    """Y with Y[i, c] = 1/|labeled rows of c| on labeled rows: classes weigh equally."""
+def seed_matrix(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Y with Y[i, c] = 1/|labeled rows of c| on labeled rows: every class weighs the same."""
     Y = np.zeros((len(codes), n_classes))
     labeled = np.flatnonzero(codes != UNLABELED)
     Y[labeled, codes[labeled]] = 1.0
     counts = Y.sum(axis=0)
     return Y / np.where(counts > 0, counts, 1.0)
+
+
+def block_cg(
+    matvec, B: np.ndarray, tol: float = 1e-6, max_iter: int = 200, x0: np.ndarray | None = None
+) -> tuple[np.ndarray, int, bool]:
+    """Conjugate gradients on every column of ``B`` at once (one SPD operator).
+
+    Each column runs its own CG (its own step sizes); one sparse product per iteration
+    serves all columns. Stops when every column's residual is below ``tol`` times its
+    right-hand side's norm. Returns ``(X, iterations, converged)``.
+    """
+    X = np.zeros_like(B) if x0 is None else x0.copy()
+    R = B - matvec(X)
+    P = R.copy()
+    rs = np.einsum("ij,ij->j", R, R)
+    target = (tol * np.maximum(np.linalg.norm(B, axis=0), 1e-300)) ** 2
+    it = 0
+    for it in range(1, max_iter + 1):
+        active = rs > target
+        if not active.any():
+            return X, it - 1, True
+        AP = matvec(P)
+        pAp = np.einsum("ij,ij->j", P, AP)
+        alpha = np.where(active & (pAp > 0), rs / np.where(pAp > 0, pAp, 1.0), 0.0)
+        X += P * alpha
+        R -= AP * alpha
+        rs_new = np.einsum("ij,ij->j", R, R)
+        beta = np.where(active, rs_new / np.where(rs > 0, rs, 1.0), 0.0)
+        P = R + P * beta
+        rs = rs_new
+    return X, it, bool((rs <= target).all())
 
 
 def spread_labels(
@@ -78,29 +197,21 @@ def spread_labels(
     tol: float = 1e-6,
     max_iter: int = 200,
 ) -> tuple[np.ndarray, int]:
-    """Solve (I - alpha S) F = Y by conjugate gradients, one system per class.
+    """Label spreading: solve (I - alpha S) F = Y for all classes by block CG.
 
-    Returns ``(F, n_iter)`` where ``n_iter`` is the most CG iterations any class took.
+    ``S`` is the normalized affinity D^{-1/2} W D^{-1/2}. Returns ``(F, iterations)``.
     """
-    n = S.shape[0]
-    A = (sp.identity(n, format="csr") - alpha * S).tocsr()
-    Y = _seed_matrix(codes, n_classes)
-    F = np.zeros_like(Y)
-    worst = 0
-    for c in range(n_classes):
-        iters = 0
+    S = sp.csr_matrix(S)
 
-        def count(_: np.ndarray) -> None:
-            nonlocal iters
-            iters += 1
+    def matvec(V: np.ndarray) -> np.ndarray:
+        return V - alpha * (S @ V)
 
-        F[:, c], info = cg(A, Y[:, c], rtol=tol, maxiter=max_iter, callback=count)
-        if info > 0:
-            logger.warning(
-                "label spreading for class %d did not converge in %d iterations", c, max_iter
-            )
-        worst = max(worst, iters)
-    return F, worst
+    F, it, ok = block_cg(matvec, seed_matrix(codes, n_classes), tol, max_iter)
+    if not ok:
+        logger.warning(
+            "label spreading did not converge in %d iterations; raise max_iter", max_iter
+        )
+    return F, it
 
 
 def spread_labels_closed_form(
@@ -108,5 +219,58 @@ def spread_labels_closed_form(
 ) -> np.ndarray:
     """The exact solution F = (I - alpha S)^{-1} Y, with a dense solve (small graphs only)."""
     S = S.toarray() if sp.issparse(S) else np.asarray(S)
-    A = np.eye(S.shape[0]) - alpha * S
-    return np.linalg.solve(A, _seed_matrix(codes, n_classes))
+    return np.linalg.solve(np.eye(S.shape[0]) - alpha * S, seed_matrix(codes, n_classes))
+
+
+def propagate_labels(
+    W: sp.spmatrix,
+    codes: np.ndarray,
+    n_classes: int,
+    tol: float = 1e-6,
+    max_iter: int = 500,
+    ridge: float = 1e-6,
+) -> tuple[np.ndarray, int]:
+    """Hard-clamped label propagation (Zhu & Ghahramani's harmonic solution).
+
+    Labeled rows keep their one-hot label; unlabeled rows solve
+    (D_uu - W_uu + ridge·I) F_u = W_ul Y_l by block CG. The small ridge keeps the system
+    definite for components without a label (their rows stay at zero).
+    """
+    W = sp.csr_matrix(W)
+    labeled = codes != UNLABELED
+    F = np.zeros((len(codes), n_classes))
+    F[np.flatnonzero(labeled), codes[labeled]] = 1.0
+    u = np.flatnonzero(~labeled)
+    if u.size == 0:
+        return F, 0
+    Wuu = W[u][:, u]
+    Wul = W[u][:, np.flatnonzero(labeled)]
+    deg = np.asarray(W[u].sum(axis=1)).ravel() + ridge
+
+    def matvec(V: np.ndarray) -> np.ndarray:
+        return deg[:, None] * V - Wuu @ V
+
+    Fu, it, ok = block_cg(matvec, Wul @ F[labeled], tol, max_iter)
+    if not ok:
+        logger.warning(
+            "label propagation did not converge in %d iterations; raise max_iter", max_iter
+        )
+    F[u] = Fu
+    return F, it
+
+
+def entropy_confidence(P: np.ndarray) -> np.ndarray:
+    """1 - H(p)/log(C) for each row of class distributions: 1 = certain, 0 = uniform."""
+    C = P.shape[1]
+    if C < 2:
+        return np.ones(P.shape[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        H = -np.where(P > 0, P * np.log(P), 0.0).sum(axis=1)
+    return 1.0 - H / np.log(C)
+
+
+def to_distribution(F: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Rows of non-negative scores summing to one; a row with no mass gets ``prior`` (never NaN)."""
+    F = np.clip(F, 0.0, None)
+    total = F.sum(axis=1, keepdims=True)
+    return np.where(total > 0, F / np.where(total > 0, total, 1.0), prior)
