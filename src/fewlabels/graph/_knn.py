@@ -35,6 +35,13 @@ class NeighborIndex:
     metric: str
     index: Any
 
+    def locality_order(self, X: np.ndarray) -> np.ndarray | None:
+        """A node order that keeps neighbours close in memory (rows sorted by search cell)."""
+        if self.backend != "faiss-ivf":
+            return None
+        _, cell = self.index.quantizer.search(np.ascontiguousarray(X, dtype=np.float32), 1)
+        return np.argsort(cell.ravel(), kind="stable")
+
     def search(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         Q = np.ascontiguousarray(Q, dtype=np.float32)
         if self.backend == "sklearn":

