@@ -219,7 +219,7 @@ class ParallelMatmul:
         n_jobs = n_jobs or min(os.cpu_count() or 1, 8)
         n_blocks = n_jobs if S.shape[0] >= 20_000 else 1
         bounds = np.linspace(0, S.shape[0], n_blocks + 1).astype(int)
-        self.blocks = [S[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.blocks = [S[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         self._pool = ThreadPoolExecutor(n_blocks) if n_blocks > 1 else None
 
     def permute(self, V: np.ndarray) -> np.ndarray:
