@@ -27,7 +27,7 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_fit_then_predict_round_trip(csv_95, tmp_path):
     before = file_digest(csv_95)
     out = tmp_path / "run"
-    r = cli("fit", csv_95, "--target", "label", "--out", out, "--json")
+    r = cli("fit", csv_95, "--target", "label", "--method", "supervised", "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert sorted(p.name for p in out.iterdir()) == [
@@ -77,7 +77,17 @@ def test_report_is_self_contained_and_escaped(tmp_path):
     df["label"] = df["label"].replace({"alpha": "<b>bold</b>"})
     data = tmp_path / "x.csv"
     df.to_csv(data, index=False)
-    r = cli("fit", data, "--target", "label", "--out", tmp_path / "o", "--quiet")
+    r = cli(
+        "fit",
+        data,
+        "--target",
+        "label",
+        "--method",
+        "supervised",
+        "--out",
+        tmp_path / "o",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "o" / "report.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -236,7 +246,16 @@ def fitted_model(tmp_path_factory) -> tuple[Path, Path]:
     make_table(n=400, labeled_fraction=0.05, seed=1)[0].to_csv(data, index=False)
     assert (
         cli(
-            "fit", data, "--target", "label", "--out", root / "m", "--no-evidence", "--quiet"
+            "fit",
+            data,
+            "--target",
+            "label",
+            "--method",
+            "supervised",
+            "--out",
+            root / "m",
+            "--no-evidence",
+            "--quiet",
         ).returncode
         == 0
     )
@@ -264,3 +283,18 @@ def test_predict_with_missing_column(tmp_path, fitted_model):
 def test_version():
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("fewlabels ")
+
+
+def test_auto_is_the_default_and_reports_its_portfolio(tmp_path):
+    df, _ = make_table(n=300, labeled_fraction=0.15, seed=4)
+    data = tmp_path / "t.csv"
+    df.to_csv(data, index=False)
+    r = cli("fit", data, "--target", "label", "--out", tmp_path / "o", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["method"] == "auto"
+    ev = summary["evidence"]
+    assert ev["method"].startswith("auto: ")
+    assert set(ev["portfolio"]["method"]) >= {"supervised", "label-spreading"}
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert "self-training-msla" in html and "one standard error" in html

@@ -50,7 +50,7 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
         )
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> BaseFewLabelsClassifier:
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseFewLabelsClassifier:
         """Fit on labeled and unlabeled rows together.
 
         Parameters
@@ -84,10 +84,19 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = target.classes
         self.n_labeled_ = target.n_labeled
-        self._fit(X, target.codes, check_random_state(getattr(self, "random_state", None)))
+        rs = check_random_state(getattr(self, "random_state", None))
+        self._fit(X, target.codes, rs, **fit_params)
         return self
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _encode_like_target(self, values: Any) -> np.ndarray:
+        """Codes (indices into ``classes_``) of a fully labeled array; -1 for unknown labels."""
+        values = np.asarray(values, dtype=object)
+        lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
+        return np.array([lookup.get(v.item() if hasattr(v, "item") else v, -1) for v in values])
+
+    def _fit(
+        self, X: Any, codes: np.ndarray, random_state: np.random.RandomState, **fit_params: Any
+    ) -> None:
         raise NotImplementedError
 
     def _predict_proba(self, X: Any) -> np.ndarray:

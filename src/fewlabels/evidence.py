@@ -20,7 +20,14 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .data.labels import UNLABELED, encode_target
 
-__all__ = ["Evidence", "compare_with_supervised"]
+__all__ = [
+    "CVResult",
+    "Evidence",
+    "compare_with_supervised",
+    "cross_validate_methods",
+    "labeled_folds",
+    "paired_gain",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,8 @@ class Evidence:
     method_balanced: list[float] = field(default_factory=list)
     baseline_balanced: list[float] = field(default_factory=list)
     skipped_reason: str | None = None
+    portfolio: dict[str, Any] | None = None
+    selection_reason: str | None = None
 
     @property
     def available(self) -> bool:
@@ -49,16 +58,16 @@ class Evidence:
         The folds share training rows, so the interval is somewhat too narrow; read it as
         a guide, not a test.
         """
-        d = np.asarray(self.method_scores) - np.asarray(self.baseline_scores)
-        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-        return float(d.mean()), float(d.mean() - 1.96 * se), float(d.mean() + 1.96 * se)
+        return paired_gain(self.method_scores, self.baseline_scores)
 
     def verdict(self) -> str:
         if not self.available:
             return f"no evidence: {self.skipped_reason}"
         mean, lo, hi = self.gain()
-        if self.method == self.baseline:
-            return "this is the supervised baseline"
+        if self.method == self.baseline or self.method == f"auto: {self.baseline}":
+            return "this is the supervised baseline" + (
+                f" ({self.selection_reason})" if self.selection_reason else ""
+            )
         if lo > 0:
             return f"the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
         if hi < 0:
@@ -76,6 +85,84 @@ class Evidence:
             d["baseline_mean"] = float(np.mean(self.baseline_scores))
         d["verdict"] = self.verdict()
         return d
+
+
+@dataclass
+class CVResult:
+    """Per-fold scores and predictions of several methods on the same folds."""
+
+    folds: list[np.ndarray]
+    accuracy: dict[str, list[float]] = field(default_factory=dict)
+    balanced_accuracy: dict[str, list[float]] = field(default_factory=dict)
+    predictions: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+
+def labeled_folds(
+    y: Any, n_splits: int = 5, n_repeats: int | None = None, random_state: int | None = 0
+) -> tuple[list[np.ndarray], int, int, str | None]:
+    """Stratified, repeated folds over the labeled rows of ``y``.
+
+    Returns ``(test_rows_per_fold, n_splits, n_repeats, reason)``; ``reason`` says why no
+    fold can be made (a class with fewer than 2 labels), else it is None. ``n_repeats``
+    defaults to 3 below 100 labeled rows, 2 below 1,000, else 1.
+    """
+    target = encode_target(y)
+    labeled = np.flatnonzero(target.labeled)
+    counts = np.bincount(target.codes[labeled], minlength=len(target.classes))
+    splits = int(min(n_splits, counts.min())) if counts.size else 0
+    if n_repeats is None:
+        n_repeats = 3 if len(labeled) < 100 else 2 if len(labeled) < 1000 else 1
+    if splits < 2:
+        return (
+            [],
+            max(splits, 0),
+            n_repeats,
+            "a class has fewer than 2 labeled rows, so no row can be held out",
+        )
+    cv = RepeatedStratifiedKFold(n_splits=splits, n_repeats=n_repeats, random_state=random_state)
+    folds = [labeled[test] for _, test in cv.split(labeled, target.codes[labeled])]
+    return folds, splits, n_repeats, None
+
+
+def cross_validate_methods(
+    factories: dict[str, Callable[[], Any]],
+    X: Any,
+    y: Any,
+    folds: list[np.ndarray],
+    progress: Callable[[int, int], None] | None = None,
+) -> CVResult:
+    """Score several methods on the same folds of labeled rows.
+
+    In each fold the held-out rows lose their labels *before* anything is fitted (they
+    stay in the table as unlabeled rows, as at fit time); every method is fitted on what
+    is left and scored on them. Nothing but the scoring ever reads a held-out label.
+    """
+    target = encode_target(y)
+    result = CVResult(folds=folds)
+    for name in factories:
+        result.accuracy[name], result.balanced_accuracy[name], result.predictions[name] = [], [], []
+    total = len(folds) * len(factories)
+    done = 0
+    for test in folds:
+        codes = target.codes.copy()
+        codes[test] = UNLABELED
+        truth = target.codes[test]
+        for name, make in factories.items():
+            pred = np.asarray(make().fit(X, codes).predict(_rows(X, test)))
+            result.predictions[name].append(pred)
+            result.accuracy[name].append(float(accuracy_score(truth, pred)))
+            result.balanced_accuracy[name].append(float(balanced_accuracy_score(truth, pred)))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return result
+
+
+def paired_gain(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    """Mean of a - b over folds, and a 95% interval (normal approximation)."""
+    d = np.asarray(a) - np.asarray(b)
+    se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+    return float(d.mean()), float(d.mean() - 1.96 * se), float(d.mean() + 1.96 * se)
 
 
 def compare_with_supervised(
@@ -107,42 +194,25 @@ def compare_with_supervised(
         Repeats of the k-fold; by default 3 below 100 labeled rows, 2 below 1,000, else 1.
     random_state : int, default=0
     progress : callable(done, total), optional
-        Called after every fold.
+        Called after every fitted model.
 
     Returns
     -------
     Evidence
     """
-    target = encode_target(y)
-    labeled = np.flatnonzero(target.labeled)
-    counts = np.bincount(target.codes[labeled], minlength=len(target.classes))
-    splits = int(min(n_splits, counts.min())) if counts.size else 0
-    if n_repeats is None:
-        n_repeats = 3 if len(labeled) < 100 else 2 if len(labeled) < 1000 else 1
-    ev = Evidence(method_name, baseline_name, max(splits, 0), n_repeats)
-    if splits < 2:
-        ev.skipped_reason = "a class has fewer than 2 labeled rows, so no row can be held out"
+    folds, splits, repeats, reason = labeled_folds(y, n_splits, n_repeats, random_state)
+    ev = Evidence(method_name, baseline_name, splits, repeats)
+    if reason is not None:
+        ev.skipped_reason = reason
         return ev
-    cv = RepeatedStratifiedKFold(n_splits=splits, n_repeats=n_repeats, random_state=random_state)
-    total = splits * n_repeats
-    same = method_name == baseline_name
-    for i, (_, test) in enumerate(cv.split(labeled, target.codes[labeled])):
-        codes = target.codes.copy()
-        hidden = labeled[test]
-        codes[hidden] = UNLABELED
-        truth = target.codes[hidden]
-        base = make_baseline().fit(X, codes)
-        b_pred = np.asarray(base.predict(_rows(X, hidden)))
-        if same:
-            m_pred = b_pred
-        else:
-            m_pred = np.asarray(make_method().fit(X, codes).predict(_rows(X, hidden)))
-        ev.baseline_scores.append(float(accuracy_score(truth, b_pred)))
-        ev.method_scores.append(float(accuracy_score(truth, m_pred)))
-        ev.baseline_balanced.append(float(balanced_accuracy_score(truth, b_pred)))
-        ev.method_balanced.append(float(balanced_accuracy_score(truth, m_pred)))
-        if progress is not None:
-            progress(i + 1, total)
+    factories = {baseline_name: make_baseline}
+    if method_name != baseline_name:
+        factories[method_name] = make_method
+    cv = cross_validate_methods(factories, X, y, folds, progress)
+    ev.baseline_scores = cv.accuracy[baseline_name]
+    ev.baseline_balanced = cv.balanced_accuracy[baseline_name]
+    ev.method_scores = cv.accuracy[method_name]
+    ev.method_balanced = cv.balanced_accuracy[method_name]
     logger.info("evidence for %s: %s", method_name, ev.verdict())
     return ev
 

@@ -69,6 +69,41 @@ def _supervised(random_state: Any) -> Any:
     return SupervisedClassifier(random_state=random_state)
 
 
+def _logreg(random_state: Any) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    from .supervised import SupervisedClassifier
+
+    return SupervisedClassifier(LogisticRegression(max_iter=1000), random_state=random_state)
+
+
+def _self_training(**kwargs: Any) -> Callable[[Any], Any]:
+    def build(random_state: Any) -> Any:
+        from .selftrain import SelfTrainingClassifier
+
+        return SelfTrainingClassifier(random_state=random_state, **kwargs)
+
+    return build
+
+
+def _co_training(random_state: Any) -> Any:
+    from .selftrain import CoTrainingClassifier
+
+    return CoTrainingClassifier(random_state=random_state)
+
+
+def _tri_training(random_state: Any) -> Any:
+    from .selftrain import TriTrainingClassifier
+
+    return TriTrainingClassifier(random_state=random_state)
+
+
+def _auto(random_state: Any) -> Any:
+    from .auto import AutoClassifier
+
+    return AutoClassifier(random_state=random_state)
+
+
 def _label_spreading(random_state: Any) -> Any:
     from .graph import LabelSpreadingClassifier
 
@@ -87,20 +122,99 @@ def _graph_pseudo_label(random_state: Any) -> Any:
     return GraphPseudoLabelClassifier(random_state=random_state)
 
 
-register(
-    Method(
+# name, what it does, encoding, builder, semi-supervised
+_BUILTIN = [
+    (
         "supervised",
         "LightGBM on the labeled rows only (the baseline)",
         "native",
         _supervised,
-        semi_supervised=False,
-    )
-)
-register(
-    Method(
+        False,
+    ),
+    (
+        "supervised-logreg",
+        "logistic regression on the labeled rows only",
+        "numeric",
+        _logreg,
+        False,
+    ),
+    (
+        "auto",
+        "cross-validates a portfolio; keeps supervised unless a method clearly helps",
+        "native",
+        _auto,
+        True,
+    ),
+    (
+        "self-training",
+        "LightGBM self-training, probability >= 0.8",
+        "native",
+        _self_training(),
+        True,
+    ),
+    (
+        "self-training-msla",
+        "LightGBM self-training, MSLA class-wise thresholds",
+        "native",
+        _self_training(policy="msla"),
+        True,
+    ),
+    (
+        "self-training-topk",
+        "LightGBM self-training, class-balanced top 10% a round",
+        "native",
+        _self_training(policy="topk"),
+        True,
+    ),
+    (
+        "self-training-curriculum",
+        "LightGBM curriculum self-training (restarting quantile steps)",
+        "native",
+        _self_training(policy="curriculum"),
+        True,
+    ),
+    (
+        "self-training-tsim",
+        "LightGBM self-training, T-similarity confidence >= 0.8",
+        "native",
+        _self_training(confidence="tsimilarity"),
+        True,
+    ),
+    (
+        "co-training",
+        "two LightGBM models on random feature views teach each other",
+        "native",
+        _co_training,
+        True,
+    ),
+    (
+        "tri-training",
+        "three LightGBM models label rows where the other two agree",
+        "native",
+        _tri_training,
+        True,
+    ),
+    (
         "label-spreading",
         "label spreading on a sparse kNN graph of the standardized table",
         "numeric",
         _label_spreading,
-    )
-)
+        True,
+    ),
+    (
+        "label-propagation",
+        "hard-clamped label propagation on a sparse kNN graph",
+        "numeric",
+        _label_propagation,
+        True,
+    ),
+    (
+        "graph-pseudo-label",
+        "label spreading's confident labels train LightGBM on the native table",
+        "native",
+        _graph_pseudo_label,
+        True,
+    ),
+]
+for _name, _summary, _encoding, _build, _semi in _BUILTIN:
+    register(Method(_name, _summary, _encoding, _build, semi_supervised=_semi))

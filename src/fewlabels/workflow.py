@@ -15,6 +15,7 @@ import pandas as pd
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
 from .data.labels import encode_target
+from .evidence import Evidence
 from .exceptions import InputError
 from .methods import get_method, make_model
 
@@ -128,7 +129,7 @@ def _check_not_input(outputs: list[Path], data: Any) -> None:
 def fit_table(
     data: Any,
     target: str,
-    method: str = "supervised",
+    method: str = "auto",
     out: str | os.PathLike[str] | None = None,
     *,
     evidence: bool = True,
@@ -146,8 +147,10 @@ def fit_table(
     target : str
         The target column; rows with a missing target (or -1 in an integer target, or
         ``unlabeled_value``) are unlabeled.
-    method : str, default="supervised"
-        A name from :data:`fewlabels.methods.METHODS`.
+    method : str, default="auto"
+        A name from :data:`fewlabels.methods.METHODS`. ``"auto"`` cross-validates a
+        portfolio on the labeled rows and keeps the supervised model unless a
+        semi-supervised one clearly helps.
     out : path, optional
         Folder for ``model.skops``, ``predictions.<csv|parquet>`` and ``report.html``;
         ``None`` writes nothing.
@@ -193,7 +196,7 @@ def fit_table(
         _check_not_input(list(paths.values()), data)
 
     ev = None
-    if evidence:
+    if evidence and method != "auto":
 
         def fold(done: int, total: int) -> None:
             report("cross-validating against the supervised baseline", done, total)
@@ -213,7 +216,15 @@ def fit_table(
                 "%s is worse than the supervised baseline on this table: %s", method, ev.verdict()
             )
     report(f"fitting {method}", 0, 1)
-    model = make_model(method, random_state).fit(X, y)
+    model = make_model(method, random_state)
+    fit_params = {}
+    if method == "auto":
+        fit_params["model__progress"] = lambda d, t: report(
+            "auto: cross-validating the portfolio", d, t
+        )
+    model.fit(X, y, **fit_params)
+    if method == "auto":
+        ev = _auto_evidence(model.named_steps["model"])
     report(f"fitting {method}", 1, 1)
     report("predicting", 0, 1)
     proba = model.predict_proba(X)
@@ -255,6 +266,25 @@ def fit_table(
         result.paths = {k: str(v) for k, v in paths.items()}
         report("writing outputs", 1, 1)
     return result
+
+
+def _auto_evidence(auto: Any) -> Evidence:
+    """The evidence of an AutoClassifier: its chosen member against its supervised reference."""
+    from .evidence import Evidence
+
+    res = auto.cv_results_
+    ev = Evidence(f"auto: {auto.best_method_}", auto.reference_method_, 0, 0)
+    if "fold_accuracy" not in res:
+        ev.skipped_reason = auto.selection_reason_
+        return ev
+    idx = {n: i for i, n in enumerate(res["method"])}
+    ev.method_scores = res["fold_accuracy"][idx[auto.best_method_]]
+    ev.baseline_scores = res["fold_accuracy"][idx[auto.reference_method_]]
+    ev.method_balanced = ev.baseline_balanced = []
+    ev.n_splits = len(ev.method_scores)
+    ev.portfolio = res
+    ev.selection_reason = auto.selection_reason_
+    return ev
 
 
 def _fit_report(

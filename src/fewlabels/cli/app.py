@@ -153,8 +153,13 @@ def fit(
         typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows."),
     ],
     method: Annotated[
-        str, typer.Option("--method", "-m", help="A method from 'fewlabels methods'.")
-    ] = "supervised",
+        str,
+        typer.Option(
+            "--method",
+            "-m",
+            help="A method from 'fewlabels methods' (auto: chosen by cross-validation).",
+        ),
+    ] = "auto",
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html."),

@@ -73,7 +73,9 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
         )
     m = np.asarray(evidence["method_scores"])
     b = np.asarray(evidence["baseline_scores"])
-    same = evidence["method"] == evidence["baseline"]
+    same = evidence["method"] in (evidence["baseline"], f"auto: {evidence['baseline']}")
+    if evidence.get("portfolio"):
+        return _portfolio_section(evidence)
     gain = evidence.get("gain", 0.0)
     cls = (
         "neutral"
@@ -139,6 +141,63 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
         parts.append(
             '<p class="note">Folds share training rows, so the interval is somewhat optimistic.</p>'
         )
+    return Section("The evidence", "".join(parts), "evidence")
+
+
+def _portfolio_section(evidence: dict[str, Any]) -> Section:
+    res = evidence["portfolio"]
+    cls = (
+        "good"
+        if evidence.get("gain_low", 0) > 0 and not evidence["method"].endswith(evidence["baseline"])
+        else "neutral"
+    )
+    rows = [
+        (
+            name,
+            "semi-supervised" if semi else "supervised",
+            f"{mean:.3f}",
+            f"{std:.3f}",
+            f"{bal:.3f}",
+        )
+        for name, semi, mean, std, bal in zip(
+            res["method"],
+            res["semi_supervised"],
+            res["mean_accuracy"],
+            res["std_accuracy"],
+            res["mean_balanced_accuracy"],
+            strict=True,
+        )
+    ]
+    fig = _figure(6, 0.45 * len(rows) + 1.0)
+    ax = fig.add_subplot()
+    order = np.argsort(res["mean_accuracy"])
+    names = [res["method"][i] for i in order]
+    ax.barh(
+        names,
+        [res["mean_accuracy"][i] for i in order],
+        xerr=[res["std_accuracy"][i] for i in order],
+        color=["#2b6cb0" if res["semi_supervised"][i] else "#a0aec0" for i in order],
+        capsize=3,
+    )
+    ax.set_xlabel("cross-validated accuracy on held-out labeled rows (mean, std)")
+    lo = min(res["mean_accuracy"]) - max(res["std_accuracy"]) - 0.05
+    ax.set_xlim(max(0.0, lo), 1.0)
+    n_folds = len(res["fold_accuracy"][0])
+    parts = [
+        f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
+        f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
+        f"<p>Every method was cross-validated on the same {n_folds} folds of labeled rows; in each fold the "
+        "held-out rows lost their labels before anything was fitted, so pseudo-labels came from that fold's "
+        "training labels only. A semi-supervised method is chosen only if it beats the best supervised one "
+        "by more than one standard error.</p>",
+        table(
+            ["method", "kind", "accuracy (mean)", "std", "balanced accuracy"],
+            rows,
+            numeric_cols=[2, 3, 4],
+        ),
+        figure_to_img(fig, "cross-validated accuracy of each method in the portfolio"),
+        '<p class="note">The choice was made on these folds, so the chosen method\'s score is slightly optimistic.</p>',
+    ]
     return Section("The evidence", "".join(parts), "evidence")
 
 

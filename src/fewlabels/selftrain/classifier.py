@@ -1,0 +1,338 @@
+"""SelfTrainingClassifier: pseudo-labeling around any classifier."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ..base import BaseFewLabelsClassifier
+from ..data.labels import UNLABELED
+from .confidence import (
+    CommitteeAgreement,
+    ConfidenceContext,
+    ConfidenceMeasure,
+    Entropy,
+    Margin,
+    MaxProbability,
+    TSimilarity,
+)
+from .policies import MSLA, ClassBalancedTopK, Curriculum, PolicyState, SelectionPolicy, Threshold
+
+__all__ = ["SelfTrainingClassifier", "CONFIDENCES", "POLICIES", "predict_proba_chunked"]
+
+logger = logging.getLogger(__name__)
+
+CONFIDENCES: dict[str, Callable[[], ConfidenceMeasure]] = {
+    "probability": MaxProbability,
+    "margin": Margin,
+    "entropy": Entropy,
+    "committee": CommitteeAgreement,
+    "tsimilarity": TSimilarity,
+}
+POLICIES: dict[str, Callable[[], SelectionPolicy]] = {
+    "threshold": Threshold,
+    "curriculum": Curriculum,
+    "topk": ClassBalancedTopK,
+    "msla": MSLA,
+}
+_TSIM_MAX_UNLABELED = 20_000
+
+
+class _CallableConfidence(ConfidenceMeasure):
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray]):
+        self.func = func
+
+    def score(self, proba, X):
+        return np.asarray(self.func(proba), dtype=float), proba
+
+
+def predict_proba_chunked(
+    model: Any, X: Any, rows: np.ndarray, n_classes: int, chunk_size: int
+) -> np.ndarray:
+    """``model.predict_proba`` on ``X[rows]``, ``chunk_size`` rows at a time, columns by class code."""
+    out = np.zeros((len(rows), n_classes))
+    for start in range(0, len(rows), chunk_size):
+        part = rows[start : start + chunk_size]
+        out[start : start + len(part)][:, model.classes_] = model.predict_proba(
+            _safe_indexing(X, part)
+        )
+    return out
+
+
+def _is_lightgbm(estimator: Any) -> bool:
+    return type(estimator).__module__.startswith("lightgbm")
+
+
+class SelfTrainingClassifier(BaseFewLabelsClassifier):
+    """Self-training (pseudo-labeling) around any classifier with ``predict_proba``.
+
+    Each round, the model scores the unlabeled rows, a confidence measure rates its
+    predictions, a selection policy accepts some of them as pseudo-labels, and the model is
+    refitted on labeled plus pseudo-labeled rows. Tables pass through untouched, so a base
+    model that uses native categoricals (LightGBM, the default) gets them.
+
+    Parameters
+    ----------
+    estimator : classifier with ``predict_proba``, default=None
+        ``None`` means LightGBM with small-data settings
+        (:func:`fewlabels.supervised.default_classifier`).
+    confidence : str, ConfidenceMeasure or callable, default="probability"
+        ``"probability"`` (the predicted class's probability), ``"margin"``,
+        ``"entropy"``, ``"committee"`` (agreement of a bagged committee),
+        ``"tsimilarity"`` (diverse linear heads, Odonnat et al. 2024), a
+        :class:`~fewlabels.selftrain.ConfidenceMeasure`, or ``f(proba) -> confidence``.
+    policy : str or SelectionPolicy, default="threshold"
+        ``"threshold"`` (0.8), ``"curriculum"`` (quantile steps of 0.2, restarting from the
+        labeled rows), ``"topk"`` (10% of the pool per round, class-balanced) or
+        ``"msla"`` (self-adaptive class-wise thresholds, Feofanov et al. 2019), or a
+        configured policy object such as ``Threshold(0.95)``.
+    max_iter : int, default=10
+        Most rounds of pseudo-labeling.
+    weighting : {"none", "confidence", "balanced"}, default="none"
+        Sample weights of pseudo-labeled rows: 1; their confidence; or so that labeled and
+        pseudo-labeled rows weigh the same in total (MSLA's Eq. 1).
+    warm_start : bool, default=True
+        With a LightGBM base, continue boosting from the previous round's model
+        (``warm_start_estimators`` new trees) instead of refitting from scratch.
+        Ignored by restarting policies.
+    warm_start_estimators : int, default=50
+    chunk_size : int, default=100000
+        Unlabeled rows scored at a time.
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The model fitted in the last round.
+    classes_ : ndarray of shape (n_classes,)
+    transduction_ : ndarray of shape (n_samples,)
+        The label of every training row: given, pseudo-labeled, or (where
+        ``labeled_iter_ == -1``) the final model's prediction.
+    labeled_iter_ : ndarray of shape (n_samples,)
+        The round in which each row got its label: 0 for given labels, -1 for never.
+    n_iter_ : int
+        Rounds of pseudo-labeling done.
+    termination_condition_ : {"max_iter", "no_change", "all_labeled"}
+    history_ : list of dict
+        One record per round: rows added per class, their mean confidence, the thresholds
+        used and, when ``eval_labels`` is given to ``fit``, their pseudo-label accuracy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(0, 1, (50, 2)), rng.normal(4, 1, (50, 2))]
+    >>> y = np.full(100, -1); y[[0, 1, 50, 51]] = [0, 0, 1, 1]
+    >>> clf = SelfTrainingClassifier(LogisticRegression(), policy="topk").fit(X, y)
+    >>> clf.termination_condition_, int((clf.labeled_iter_ > 0).sum()) > 50
+    ('max_iter', True)
+    """
+
+    _accepts_tables = True
+    _allow_nan = True
+
+    _parameter_constraints: dict = {
+        "estimator": [None, HasMethods(["fit", "predict_proba"])],
+        "confidence": [StrOptions(set(CONFIDENCES)), ConfidenceMeasure, callable],
+        "policy": [StrOptions(set(POLICIES)), SelectionPolicy],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "weighting": [StrOptions({"none", "confidence", "balanced"})],
+        "warm_start": ["boolean"],
+        "warm_start_estimators": [Interval(Integral, 1, None, closed="left")],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator: Any = None,
+        *,
+        confidence: Any = "probability",
+        policy: Any = "threshold",
+        max_iter: int = 10,
+        weighting: str = "none",
+        warm_start: bool = True,
+        warm_start_estimators: int = 50,
+        chunk_size: int = 100_000,
+        random_state: Any = None,
+    ):
+        self.estimator = estimator
+        self.confidence = confidence
+        self.policy = policy
+        self.max_iter = max_iter
+        self.weighting = weighting
+        self.warm_start = warm_start
+        self.warm_start_estimators = warm_start_estimators
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        return tags
+
+    # ------------------------------------------------------------------ pieces
+    def _make_confidence(self) -> ConfidenceMeasure:
+        if isinstance(self.confidence, str):
+            return CONFIDENCES[self.confidence]()
+        if isinstance(self.confidence, ConfidenceMeasure):
+            return clone(self.confidence)
+        return _CallableConfidence(self.confidence)
+
+    def _make_policy(self) -> SelectionPolicy:
+        return POLICIES[self.policy]() if isinstance(self.policy, str) else clone(self.policy)
+
+    def _weights(
+        self, current: np.ndarray, labeled0: np.ndarray, row_conf: np.ndarray
+    ) -> np.ndarray | None:
+        if self.weighting == "none":
+            return None
+        pseudo = (current != UNLABELED) & ~labeled0
+        w = np.ones(len(current))
+        if self.weighting == "confidence":
+            w[pseudo] = np.clip(row_conf[pseudo], 1e-6, None)
+        elif pseudo.any():
+            w[pseudo] = labeled0.sum() / pseudo.sum()
+        return w
+
+    def _fit_base(
+        self, base: Any, X: Any, current: np.ndarray, weights: np.ndarray | None, init: Any
+    ) -> Any:
+        rows = np.flatnonzero(current != UNLABELED)
+        Xr = _safe_indexing(X, rows)
+        kwargs: dict[str, Any] = {}
+        if weights is not None:
+            kwargs["sample_weight"] = weights[rows]
+        model = clone(base)
+        if init is not None:
+            model.set_params(n_estimators=self.warm_start_estimators)
+            kwargs["init_model"] = init.booster_
+        return model.fit(Xr, current[rows], **kwargs)
+
+    # ------------------------------------------------------------------ the loop
+    def _fit(
+        self,
+        X: Any,
+        codes: np.ndarray,
+        random_state: np.random.RandomState,
+        eval_labels: Any = None,
+    ) -> None:
+        from ..supervised import default_classifier
+
+        K = len(self.classes_)
+        truth = None if eval_labels is None else self._encode_like_target(eval_labels)
+        base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
+        warm = self.warm_start and _is_lightgbm(base)
+        measure = self._make_confidence()
+        policy = self._make_policy()
+        labeled0 = codes != UNLABELED
+        counts = np.bincount(codes[labeled0], minlength=K)
+        current = codes.copy()
+        labeled_iter = np.where(labeled0, 0, -1)
+        row_conf = np.ones(len(codes))
+        model = self._fit_base(base, X, current, None, None)
+        pool_all = np.flatnonzero(~labeled0)
+        prior = None
+        if isinstance(policy, MSLA) and pool_all.size:
+            prior = predict_proba_chunked(model, X, pool_all, K, self.chunk_size)
+        position = np.full(len(codes), -1)
+        position[pool_all] = np.arange(pool_all.size)
+        self.history_: list[dict[str, Any]] = []
+        termination = "max_iter"
+        previous: tuple[np.ndarray, np.ndarray] | None = None
+        for it in range(1, self.max_iter + 1):
+            pool = pool_all if policy.restart else np.flatnonzero(current == UNLABELED)
+            if pool.size == 0:
+                termination = "all_labeled"
+                break
+            P = predict_proba_chunked(model, X, pool, K, self.chunk_size)
+            if measure.needs_fit:
+                fit_rows = np.flatnonzero(current != UNLABELED)
+                sample = (
+                    pool
+                    if pool.size <= _TSIM_MAX_UNLABELED
+                    else random_state.choice(pool, _TSIM_MAX_UNLABELED, replace=False)
+                )
+                measure.fit(
+                    ConfidenceContext(
+                        _safe_indexing(X, fit_rows),
+                        current[fit_rows],
+                        _safe_indexing(X, sample),
+                        K,
+                        base,
+                        random_state,
+                    )
+                )
+            conf = np.empty(pool.size)
+            votes = np.empty((pool.size, K))
+            for s in range(0, pool.size, self.chunk_size):
+                part = slice(s, s + self.chunk_size)
+                conf[part], votes[part] = measure.score(P[part], _safe_indexing(X, pool[part]))
+            pred = np.argmax(P, axis=1)
+            state = PolicyState(it, K, counts, None if prior is None else prior[position[pool]])
+            mask = np.asarray(policy.select(conf, votes, pred, state), dtype=bool)
+            chosen, labels = pool[mask], pred[mask]
+            if policy.restart:
+                if (
+                    previous is not None
+                    and np.array_equal(previous[0], chosen)
+                    and np.array_equal(previous[1], labels)
+                ):
+                    termination = "no_change"
+                    break
+                previous = (chosen, labels)
+                current = codes.copy()
+                labeled_iter = np.where(labeled0, 0, -1)
+            elif chosen.size == 0:
+                termination = "no_change"
+                break
+            current[chosen] = labels
+            labeled_iter[chosen] = it
+            row_conf[chosen] = conf[mask]
+            record: dict[str, Any] = {
+                "iteration": it,
+                "n_added": int(chosen.size),
+                "added_per_class": {
+                    str(self.classes_[c]): int((labels == c).sum()) for c in range(K)
+                },
+                "mean_confidence": float(conf[mask].mean()) if chosen.size else float("nan"),
+                "n_labeled_total": int((current != UNLABELED).sum()),
+            }
+            thresholds = policy.thresholds()
+            if thresholds is not None:
+                record["thresholds"] = [float(t) for t in thresholds]
+            if truth is not None and chosen.size:
+                record["pseudo_label_accuracy"] = float((truth[chosen] == labels).mean())
+            self.history_.append(record)
+            logger.info("self-training round %d: %d rows added", it, chosen.size)
+            init = model if (warm and not policy.restart) else None
+            model = self._fit_base(
+                base, X, current, self._weights(current, labeled0, row_conf), init
+            )
+        self.estimator_ = model
+        self.n_iter_ = len(self.history_)
+        self.termination_condition_ = termination
+        self.labeled_iter_ = labeled_iter
+        final = current.copy()
+        rest = np.flatnonzero(final == UNLABELED)
+        if rest.size:
+            final[rest] = np.argmax(
+                predict_proba_chunked(model, X, rest, K, self.chunk_size), axis=1
+            )
+        self.transduction_ = self.classes_[final]
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        return predict_proba_chunked(
+            self.estimator_, X, np.arange(X.shape[0]), len(self.classes_), self.chunk_size
+        )

@@ -1,0 +1,300 @@
+"""Self-training: policies on hand cases, confidence measures, the loop, and AutoClassifier."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from fewlabels.auto import AutoClassifier
+from fewlabels.evidence import cross_validate_methods, labeled_folds
+from fewlabels.methods import make_model
+from fewlabels.selftrain import (
+    MSLA,
+    ClassBalancedTopK,
+    CommitteeAgreement,
+    ConfidenceContext,
+    Curriculum,
+    PolicyState,
+    SelfTrainingClassifier,
+    Threshold,
+    TSimilarity,
+    msla_thresholds,
+    t_similarity,
+)
+
+
+def _blobs(n=200, seed=0, n_labeled=4, spread=1.0):
+    rng = np.random.default_rng(seed)
+    y_true = np.repeat([0, 1], n // 2)
+    X = rng.normal(0, spread, (n, 2)) + 3 * y_true[:, None]
+    y = np.full(n, -1)
+    for c in (0, 1):
+        y[np.flatnonzero(y_true == c)[: n_labeled // 2]] = c
+    return X, y, y_true
+
+
+# --------------------------------------------------------------------------- policies
+def test_threshold_hand_case():
+    conf = np.array([0.95, 0.79, 0.8, 0.2])
+    assert Threshold(0.8).select(conf, None, None, None).tolist() == [True, False, True, False]
+
+
+def test_topk_keeps_labeled_proportions():
+    conf = np.array([0.99, 0.98, 0.97, 0.96, 0.5, 0.4, 0.3])
+    pred = np.array([0, 0, 0, 0, 1, 1, 1])
+    state = PolicyState(1, 2, labeled_counts=np.array([1, 1]))
+    chosen = ClassBalancedTopK(k=4).select(conf, None, pred, state)
+    # 2 per class even though class 0 holds the 4 most confident rows
+    assert np.flatnonzero(chosen).tolist() == [0, 1, 4, 5]
+    state = PolicyState(1, 2, labeled_counts=np.array([3, 1]))
+    assert ClassBalancedTopK(k=4).select(conf, None, pred, state).sum() == 4
+
+
+def test_curriculum_quantiles_and_restart():
+    conf = np.linspace(0, 1, 11)
+    c = Curriculum(step=0.2)
+    assert c.restart
+    taken = [
+        int(c.select(conf, None, None, PolicyState(t, 2, np.ones(2))).sum())
+        for t in (1, 2, 3, 4, 5)
+    ]
+    assert taken == [3, 5, 7, 9, 11]
+
+
+def _msla_reference(votes, prob, pred, n_grid=50):
+    """The bound written out with plain loops, following the formulas of Feofanov et al."""
+    u, K = votes.shape
+    thetas = np.zeros(K)
+    for k in range(K):
+        v = votes[:, k]
+        grid = [v.min() + n * (v.max() - v.min()) / n_grid for n in range(n_grid)]
+        values = []
+        for n, th in enumerate(grid):
+            joint = np.zeros(K)
+            for i in range(K):
+                if i == k:
+                    continue
+                ui = votes[:, i].sum()
+                ubs = []
+                for m in range(n_grid):
+                    g = th + (1 - th) * (m + 1) / n_grid
+                    I_ik = sum(prob[x, i] for x in range(u) if th <= v[x] < g) / ui
+                    Kik = sum(prob[x, i] * v[x] for x in range(u) if pred[x] == k) / ui
+                    Mg = sum(prob[x, i] * v[x] for x in range(u) if v[x] < g) / ui
+                    Mt = sum(prob[x, i] * v[x] for x in range(u) if v[x] < th) / ui
+                    A = Kik + Mt - Mg
+                    ubs.append(I_ik + max(A, 0) / g)
+                    if m > 3 and ubs[-1] > ubs[-2] >= ubs[-3]:
+                        break
+                joint[i] = min(ubs)
+            risk = sum(prob[:, i].sum() * joint[i] for i in range(K)) / u
+            share = max(np.mean((v >= th) & (pred == k)), 1e-15)
+            values.append(risk / share)
+            if n > 3 and values[-1] > values[-2] >= values[-3]:
+                break
+        thetas[k] = grid[int(np.argmin(values))]
+    return thetas
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_msla_matches_the_written_out_bound(seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2, (60, 3))
+    votes = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    prob = np.roll(votes, 1, axis=0) * 0.5 + votes * 0.5
+    pred = votes.argmax(axis=1)
+    np.testing.assert_allclose(
+        msla_thresholds(votes, prob, pred, n_grid=12), _msla_reference(votes, prob, pred, n_grid=12)
+    )
+
+
+def test_msla_step_selects_by_class_thresholds():
+    votes = np.array(
+        [[0.99, 0.01], [0.97, 0.03], [0.55, 0.45], [0.02, 0.98], [0.45, 0.55], [0.01, 0.99]]
+    )
+    pred = votes.argmax(axis=1)
+    policy = MSLA(n_grid=20)
+    # the initial model agrees with the votes: the bound is low everywhere, every row goes in
+    chosen = policy.select(
+        votes.max(axis=1), votes, pred, PolicyState(1, 2, np.array([1, 1]), votes)
+    )
+    np.testing.assert_allclose(policy.thresholds(), [0.157, 0.157])
+    assert chosen.all()
+    # the initial model says the two coin flips belong to the other class: they are kept out
+    prior = votes.copy()
+    prior[2], prior[4] = [0.05, 0.95], [0.95, 0.05]
+    chosen = policy.select(
+        votes.max(axis=1), votes, pred, PolicyState(1, 2, np.array([1, 1]), prior)
+    )
+    np.testing.assert_allclose(policy.thresholds(), [0.598, 0.598])
+    assert chosen.tolist() == [True, True, False, True, False, True]
+
+
+# --------------------------------------------------------------------------- confidence
+def test_t_similarity_bounds_and_extremes():
+    rng = np.random.default_rng(0)
+    H = rng.dirichlet(np.ones(4), size=(5, 30))
+    s = t_similarity(H)
+    assert ((s >= 0) & (s <= 1)).all()
+    np.testing.assert_allclose(t_similarity(H, classwise=True).sum(axis=1), s)
+    one_hot = np.broadcast_to(np.eye(4)[[0]], (5, 1, 4))
+    assert t_similarity(one_hot)[0] == pytest.approx(1.0)
+
+
+def test_diversity_term_lowers_agreement_off_the_labeled_data():
+    X, y, _ = _blobs(300, n_labeled=6)
+    lab = y != -1
+    far = np.random.default_rng(1).normal(0, 1, (200, 2)) * 6  # where the labels say little
+    means = {}
+    for gamma in (0.0, 2.0):
+        ctx = ConfidenceContext(X[lab], y[lab], far, 2, None, np.random.RandomState(0))
+        m = TSimilarity(gamma=gamma, n_steps=300).fit(ctx)
+        means[gamma] = m.score(None, far)[0].mean()
+    assert means[2.0] < means[0.0] - 0.05
+
+
+def test_committee_agreement_is_a_share():
+    X, y, _ = _blobs()
+    lab = y != -1
+    ctx = ConfidenceContext(
+        X[lab], y[lab], X[~lab], 2, LogisticRegression(), np.random.RandomState(0)
+    )
+    conf, votes = (
+        CommitteeAgreement(n_members=5).fit(ctx).score(np.tile([0.6, 0.4], (len(X), 1)), X)
+    )
+    assert set(np.unique(votes * 5)) <= set(range(6))
+    np.testing.assert_allclose(votes.sum(axis=1), 1.0)
+
+
+# --------------------------------------------------------------------------- the loop
+def test_self_training_helps_on_clusters():
+    X, y, y_true = _blobs(400, n_labeled=2, spread=1.2)
+    sup = LogisticRegression().fit(X[y != -1], y[y != -1])
+    st = SelfTrainingClassifier(LogisticRegression(), policy="topk", max_iter=15).fit(X, y)
+    assert (st.predict(X) == y_true).mean() >= (sup.predict(X) == y_true).mean()
+    assert st.n_iter_ == len(st.history_) > 0
+    assert (st.labeled_iter_[y != -1] == 0).all()
+
+
+def test_termination_conditions():
+    X, y, _ = _blobs()
+    assert (
+        SelfTrainingClassifier(LogisticRegression(), policy=Threshold(1.0))
+        .fit(X, y)
+        .termination_condition_
+        == "no_change"
+    )
+    assert (
+        SelfTrainingClassifier(LogisticRegression(), policy=Threshold(0.0))
+        .fit(X, y)
+        .termination_condition_
+        == "all_labeled"
+    )
+    assert (
+        SelfTrainingClassifier(LogisticRegression(), policy=ClassBalancedTopK(2), max_iter=3)
+        .fit(X, y)
+        .termination_condition_
+        == "max_iter"
+    )
+    cur = SelfTrainingClassifier(LogisticRegression(), policy="curriculum", max_iter=20).fit(X, y)
+    assert cur.termination_condition_ == "no_change" and cur.n_iter_ == 5
+
+
+def test_history_records_pseudo_label_accuracy():
+    X, y, y_true = _blobs()
+    st = SelfTrainingClassifier(LogisticRegression(), policy="topk", max_iter=3).fit(
+        X, y, eval_labels=y_true
+    )
+    h = st.history_[0]
+    assert h["n_added"] == sum(h["added_per_class"].values()) > 0
+    assert 0.9 <= h["pseudo_label_accuracy"] <= 1.0
+
+
+def test_deterministic_under_a_seed():
+    X, y, _ = _blobs()
+    a = SelfTrainingClassifier(policy="msla", random_state=3).fit(X, y)
+    b = SelfTrainingClassifier(policy="msla", random_state=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.history_ == b.history_
+
+
+def test_lightgbm_warm_start_continues_the_booster():
+    X, y, _ = _blobs(400, n_labeled=10)
+    st = SelfTrainingClassifier(
+        policy=ClassBalancedTopK(40), max_iter=3, warm_start_estimators=7, random_state=0
+    ).fit(X, y)
+    assert st.n_iter_ == 3
+    assert st.estimator_.booster_.current_iteration() == 200 + 3 * 7
+    cold = SelfTrainingClassifier(
+        policy=ClassBalancedTopK(40), max_iter=3, warm_start=False, random_state=0
+    ).fit(X, y)
+    assert cold.estimator_.booster_.current_iteration() == 200
+
+
+def test_categoricals_reach_the_base_model():
+    from lightgbm import LGBMClassifier
+
+    seen = []
+
+    class Spy(LGBMClassifier):
+        def fit(self, X, y, **kw):
+            seen.append(X)
+            return super().fit(X, y, **kw)
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"c": pd.Categorical(rng.choice(list("abc"), 120)), "x": rng.normal(size=120)})
+    y = np.where(rng.random(120) < 0.3, (X["c"] == "a").astype(int), -1)
+    SelfTrainingClassifier(Spy(n_estimators=5, verbose=-1), policy="topk", max_iter=2).fit(X, y)
+    assert all(isinstance(s["c"].dtype, pd.CategoricalDtype) for s in seen)
+
+
+# --------------------------------------------------------------------------- auto
+def test_cross_validation_never_reads_held_out_labels():
+    """Scrambling one fold's held-out labels changes nothing that fold fits or predicts."""
+    X, y, _ = _blobs(160, n_labeled=40)
+    folds, *_ = labeled_folds(y, 4, 1, 0)
+    factories = {
+        name: (lambda name=name: make_model(name, 0))
+        for name in ("supervised-logreg", "self-training-topk", "label-spreading")
+    }
+    scrambled = y.copy()
+    held = folds[0]
+    scrambled[held] = np.random.default_rng(0).permutation(
+        1 - y[held]
+    )  # every held-out label now wrong
+    a = cross_validate_methods(factories, X, y, folds[:1])
+    b = cross_validate_methods(factories, X, scrambled, folds[:1])
+    for name in factories:
+        np.testing.assert_array_equal(a.predictions[name][0], b.predictions[name][0])
+        assert a.accuracy[name][0] != b.accuracy[name][0]  # only the scoring saw the change
+
+
+def test_auto_keeps_supervised_when_unlabeled_rows_do_not_help():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y_true = (X[:, 0] + 0.3 * rng.normal(size=300) > 0).astype(int)  # linear, no cluster structure
+    y = np.where(rng.random(300) < 0.2, y_true, -1)
+    auto = AutoClassifier(portfolio=("supervised-logreg", "label-spreading"), random_state=0).fit(
+        X, y
+    )
+    assert auto.best_method_ == "supervised-logreg"
+    assert auto.reference_method_ == "supervised-logreg"
+
+
+def test_auto_picks_a_semi_supervised_method_when_it_clearly_helps():
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, np.pi, 300)
+    y_true = rng.integers(0, 2, 300)
+    X = np.c_[np.cos(t) + y_true * 1.0, np.sin(t) * (1 - 2 * y_true) + 0.5 * y_true] + rng.normal(
+        0, 0.06, (300, 2)
+    )
+    y = np.full(300, -1)
+    for c in (0, 1):
+        y[rng.choice(np.flatnonzero(y_true == c), 5, replace=False)] = c
+    auto = AutoClassifier(portfolio=("supervised-logreg", "label-spreading"), random_state=0).fit(
+        X, y
+    )
+    assert auto.best_method_ == "label-spreading", auto.selection_reason_
+    mean, lo, hi = auto.gain_
+    assert mean > 0 and lo <= mean <= hi
+    assert len(auto.cv_results_["fold_accuracy"][0]) == 3 * 5
