@@ -19,12 +19,14 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cells import run_cell_process  # noqa: E402
 
 HERE = Path(__file__).parent
 CACHE = HERE / "_cache"
@@ -118,29 +120,8 @@ def main() -> None:
     for n in args.sizes:
         data = make_data(n)
         for method in args.methods:
-            try:
-                out = subprocess.run(
-                    [sys.executable, __file__, "--cell", method, str(data)],
-                    capture_output=True,
-                    text=True,
-                    timeout=args.timeout,
-                    check=True,
-                )
-                row = {
-                    "rows": n,
-                    "method": method,
-                    **json.loads(out.stdout.strip().splitlines()[-1]),
-                }
-            except subprocess.TimeoutExpired:
-                row = {"rows": n, "method": method, "error": f"timeout after {args.timeout:.0f} s"}
-            except subprocess.CalledProcessError as exc:
-                row = {
-                    "rows": n,
-                    "method": method,
-                    "error": exc.stderr.strip().splitlines()[-1][:200],
-                }
+            row = run_cell_process(__file__, method, data, args.timeout, {"rows": n})
             rows.append(row)
-            print(json.dumps(row), flush=True)
     for n in args.sizes:
         cells = {r["method"]: r for r in rows if r["rows"] == n}
         ours, theirs = cells.get("fewlabels", {}), cells.get("sklearn", {})

@@ -1,7 +1,6 @@
 """Self-training: policies on hand cases, confidence measures, the loop, and AutoClassifier."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -224,28 +223,34 @@ def test_lightgbm_warm_start_continues_the_booster():
         policy=ClassBalancedTopK(40), max_iter=3, warm_start_estimators=7, random_state=0
     ).fit(X, y)
     assert st.n_iter_ == 3
-    assert st.estimator_.booster_.current_iteration() == 200 + 3 * 7
+    assert st.estimator_.n_trees == 200 + 3 * 7
+    assert len(st.estimator_.stages) == 4
     cold = SelfTrainingClassifier(
         policy=ClassBalancedTopK(40), max_iter=3, warm_start=False, random_state=0
     ).fit(X, y)
     assert cold.estimator_.booster_.current_iteration() == 200
 
 
-def test_categoricals_reach_the_base_model():
+def test_boosting_chain_equals_continued_booster():
+    """Stages fitted from init_score add up to what continuing the booster gives."""
     from lightgbm import LGBMClassifier
 
-    seen = []
-
-    class Spy(LGBMClassifier):
-        def fit(self, X, y, **kw):
-            seen.append(X)
-            return super().fit(X, y, **kw)
+    from fewlabels.selftrain import BoostingChain
 
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"c": pd.Categorical(rng.choice(list("abc"), 120)), "x": rng.normal(size=120)})
-    y = np.where(rng.random(120) < 0.3, (X["c"] == "a").astype(int), -1)
-    SelfTrainingClassifier(Spy(n_estimators=5, verbose=-1), policy="topk", max_iter=2).fit(X, y)
-    assert all(isinstance(s["c"].dtype, pd.CategoricalDtype) for s in seen)
+    X = rng.normal(size=(300, 4))
+    params = {"verbose": -1, "deterministic": True, "force_row_wise": True}
+    for n_classes in (2, 3):
+        y = (X[:, 0] > 0).astype(int) + ((X[:, 1] > 1).astype(int) if n_classes == 3 else 0)
+        rows = np.arange(300)
+        chain = BoostingChain.start(LGBMClassifier(n_estimators=20, **params), X, rows, y)
+        chain.add_stage(10, rows, y, chain.raw_score(X))
+        continued = LGBMClassifier(n_estimators=10, **params)
+        continued.fit(X, y, init_model=chain.stages[0].booster_)
+        np.testing.assert_allclose(
+            chain.predict_proba(X), continued.predict_proba(X), rtol=1e-6, atol=1e-9
+        )
+        assert chain.n_trees == 30
 
 
 # --------------------------------------------------------------------------- auto

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .base import BaseFewLabelsClassifier
+from .base import BaseFewLabelsClassifier, predict_proba_chunked
 from .evidence import cross_validate_methods, labeled_folds, paired_gain
 
 __all__ = ["AutoClassifier", "DEFAULT_PORTFOLIO"]
@@ -157,6 +157,4 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self.estimator_ = factories[self.best_method_]().fit(X, codes)
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        proba[:, np.asarray(self.estimator_.classes_, dtype=int)] = self.estimator_.predict_proba(X)
-        return proba
+        return predict_proba_chunked(self.estimator_, X, None, len(self.classes_))

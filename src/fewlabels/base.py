@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .data.encoder import _is_table
@@ -20,7 +20,39 @@ from .data.io import as_pandas
 from .data.labels import encode_target
 from .exceptions import InputError
 
-__all__ = ["BaseFewLabelsClassifier"]
+__all__ = ["BaseFewLabelsClassifier", "WrapsEstimatorMixin", "predict_proba_chunked"]
+
+
+def predict_proba_chunked(
+    model: Any, X: Any, rows: np.ndarray | None, n_classes: int, chunk_size: int = 100_000
+) -> np.ndarray:
+    """``model.predict_proba`` on ``X[rows]`` (all rows when None), ``chunk_size`` rows at a time.
+
+    ``model`` was fitted on class codes; its columns are placed by code, so a model that
+    saw only some classes still yields an ``(n, n_classes)`` matrix.
+    """
+    if rows is None:
+        rows = np.arange(X.shape[0])
+    out = np.zeros((len(rows), n_classes))
+    for start in range(0, len(rows), chunk_size):
+        part = rows[start : start + chunk_size]
+        out[start : start + len(part)][:, np.asarray(model.classes_, dtype=int)] = (
+            model.predict_proba(_safe_indexing(X, part))
+        )
+    return out
+
+
+class WrapsEstimatorMixin:
+    """For classifiers around a user-given ``estimator`` (LightGBM when None): missing values
+    are allowed exactly when the wrapped model allows them."""
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        return tags
 
 
 class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
 
-from .base import BaseFewLabelsClassifier
+from .base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
 from .data.labels import UNLABELED
 
 __all__ = ["SupervisedClassifier", "default_classifier"]
@@ -47,7 +47,7 @@ def default_classifier(random_state: Any = None) -> Any:
     )
 
 
-class SupervisedClassifier(BaseFewLabelsClassifier):
+class SupervisedClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     """Fit a classifier on the labeled rows only: the baseline every method must beat.
 
     Parameters
@@ -89,20 +89,10 @@ class SupervisedClassifier(BaseFewLabelsClassifier):
         self.estimator = estimator
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        from sklearn.utils import get_tags
-
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
-        return tags
-
     def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
         labeled = np.flatnonzero(codes != UNLABELED)
         base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
         self.estimator_ = base.fit(_safe_indexing(X, labeled), codes[labeled])
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        proba[:, self.estimator_.classes_] = self.estimator_.predict_proba(X)
-        return proba
+        return predict_proba_chunked(self.estimator_, X, None, len(self.classes_))

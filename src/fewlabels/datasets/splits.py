@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from ..data.labels import encode_target
 from ..exceptions import InputError
 
-__all__ = ["SSLSplit", "make_ssl_split", "selection_bias_weights"]
+__all__ = ["SSLSplit", "enlarge", "make_ssl_split", "selection_bias_weights"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +186,30 @@ def make_ssl_split(
         unlabeled=np.flatnonzero(~labeled_mask & ~test_mask),
         test=np.flatnonzero(test_mask),
     )
+
+
+def enlarge(
+    X: Any, y: Any, n_rows: int, noise: float = 0.05, random_state: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resample a numeric table to ``n_rows`` rows with small Gaussian noise, for scale tests.
+
+    Rows are drawn with replacement; each copy gets noise of ``noise`` times each column's
+    standard deviation (none when ``n_rows`` does not exceed the table). Split the table
+    into train and test *before* enlarging, so that no test row has a noisy twin in train.
+
+    Returns ``(X_big, y_big)`` as float32 features and the matching labels.
+
+    Examples
+    --------
+    >>> Xb, yb = enlarge(np.arange(10.0)[:, None], np.arange(10) % 2, 25, random_state=0)
+    >>> Xb.shape, yb.shape
+    ((25, 1), (25,))
+    """
+    rng = check_random_state(random_state)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    pick = rng.choice(len(X), n_rows, replace=n_rows > len(X))
+    Xb = X[pick]
+    if n_rows > len(X):
+        Xb = Xb + rng.normal(0, noise, Xb.shape) * X.std(axis=0)
+    return Xb.astype(np.float32), y[pick]

@@ -1,10 +1,10 @@
 """Graph-based semi-supervised learning at scale: sparse kNN graphs, label spreading and
 propagation by conjugate gradients, inductive prediction for new rows."""
 
+from ..selftrain.confidence import entropy_confidence
 from ._graph import (
     KnnGraph,
     block_cg,
-    entropy_confidence,
     knn_graph,
     normalize_graph,
     propagate_labels,
@@ -20,6 +20,7 @@ from .estimators import (
 )
 
 __all__ = [
+    "entropy_confidence",
     "EXACT_MAX_ROWS",
     "BaseGraphClassifier",
     "GraphPseudoLabelClassifier",
@@ -28,7 +29,6 @@ __all__ = [
     "LabelSpreadingClassifier",
     "block_cg",
     "build_index",
-    "entropy_confidence",
     "knn_graph",
     "normalize_graph",
     "propagate_labels",

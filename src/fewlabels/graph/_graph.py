@@ -17,7 +17,6 @@ __all__ = [
     "KnnGraph",
     "block_cg",
     "edge_weights",
-    "entropy_confidence",
     "knn_graph",
     "normalize_graph",
     "propagate_labels",
@@ -321,16 +320,6 @@ def propagate_labels(
         )
     F[u] = Fu
     return F, it
-
-
-def entropy_confidence(P: np.ndarray) -> np.ndarray:
-    """1 - H(p)/log(C) for each row of class distributions: 1 = certain, 0 = uniform."""
-    C = P.shape[1]
-    if C < 2:
-        return np.ones(P.shape[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        H = -np.where(P > 0, P * np.log(P), 0.0).sum(axis=1)
-    return 1.0 - H / np.log(C)
 
 
 def to_distribution(F: np.ndarray, prior: np.ndarray) -> np.ndarray:

@@ -11,12 +11,12 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..base import BaseFewLabelsClassifier
+from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
 from ..data.labels import UNLABELED
+from ..selftrain.confidence import entropy_confidence
 from ._graph import (
     KnnGraph,
     edge_weights,
-    entropy_confidence,
     knn_graph,
     local_scales,
     normalize_graph,
@@ -306,7 +306,7 @@ class LabelPropagationClassifier(BaseGraphClassifier):
         return propagate_labels(graph.W, codes, n_classes, self.tol, self.max_iter)
 
 
-class GraphPseudoLabelClassifier(BaseFewLabelsClassifier):
+class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     """Label spreading supplies pseudo-labels; a model on the native features learns from them.
 
     The graph runs on a standardized numeric encoding of the table; its propagated labels
@@ -379,14 +379,6 @@ class GraphPseudoLabelClassifier(BaseFewLabelsClassifier):
         self.knn = knn
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        from sklearn.utils import get_tags
-
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
-        return tags
-
     def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
         from ..data.encoder import TableEncoder
         from ..supervised import default_classifier
@@ -420,6 +412,4 @@ class GraphPseudoLabelClassifier(BaseFewLabelsClassifier):
         )
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        proba = np.zeros((X.shape[0], len(self.classes_)))
-        proba[:, self.estimator_.classes_] = self.estimator_.predict_proba(X)
-        return proba
+        return predict_proba_chunked(self.estimator_, X, None, len(self.classes_))

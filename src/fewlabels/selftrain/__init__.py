@@ -1,5 +1,6 @@
 """Self-training: confidence measures, selection policies, and the estimators around them."""
 
+from ._boosting import BoostingChain
 from .classifier import CONFIDENCES, POLICIES, SelfTrainingClassifier
 from .confidence import (
     CommitteeAgreement,
@@ -26,6 +27,7 @@ from .policies import (
 )
 
 __all__ = [
+    "BoostingChain",
     "CONFIDENCES",
     "MSLA",
     "POLICIES",

@@ -12,8 +12,9 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..base import BaseFewLabelsClassifier
+from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
 from ..data.labels import UNLABELED
+from ._boosting import BoostingChain
 from .confidence import (
     CommitteeAgreement,
     ConfidenceContext,
@@ -25,7 +26,7 @@ from .confidence import (
 )
 from .policies import MSLA, ClassBalancedTopK, Curriculum, PolicyState, SelectionPolicy, Threshold
 
-__all__ = ["SelfTrainingClassifier", "CONFIDENCES", "POLICIES", "predict_proba_chunked"]
+__all__ = ["CONFIDENCES", "POLICIES", "SelfTrainingClassifier"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,24 +54,11 @@ class _CallableConfidence(ConfidenceMeasure):
         return np.asarray(self.func(proba), dtype=float), proba
 
 
-def predict_proba_chunked(
-    model: Any, X: Any, rows: np.ndarray, n_classes: int, chunk_size: int
-) -> np.ndarray:
-    """``model.predict_proba`` on ``X[rows]``, ``chunk_size`` rows at a time, columns by class code."""
-    out = np.zeros((len(rows), n_classes))
-    for start in range(0, len(rows), chunk_size):
-        part = rows[start : start + chunk_size]
-        out[start : start + len(part)][:, model.classes_] = model.predict_proba(
-            _safe_indexing(X, part)
-        )
-    return out
-
-
 def _is_lightgbm(estimator: Any) -> bool:
     return type(estimator).__module__.startswith("lightgbm")
 
 
-class SelfTrainingClassifier(BaseFewLabelsClassifier):
+class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     """Self-training (pseudo-labeling) around any classifier with ``predict_proba``.
 
     Each round, the model scores the unlabeled rows, a confidence measure rates its
@@ -100,8 +88,10 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
         pseudo-labeled rows weigh the same in total (MSLA's Eq. 1).
     warm_start : bool, default=True
         With a LightGBM base, continue boosting from the previous round's model
-        (``warm_start_estimators`` new trees) instead of refitting from scratch.
-        Ignored by restarting policies.
+        (``warm_start_estimators`` new trees a round, started from every training row's
+        current score) instead of refitting from scratch; every row's score is updated
+        with the new trees only, so no round re-predicts the old ones. ``estimator_`` is
+        then a :class:`~fewlabels.selftrain.BoostingChain`. Ignored by restarting policies.
     warm_start_estimators : int, default=50
     chunk_size : int, default=100000
         Unlabeled rows scored at a time.
@@ -109,8 +99,9 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
 
     Attributes
     ----------
-    estimator_ : classifier
-        The model fitted in the last round.
+    estimator_ : classifier or BoostingChain
+        The model of the last round (with LightGBM and ``warm_start``, the chain of the
+        boosting stages of every round).
     classes_ : ndarray of shape (n_classes,)
     transduction_ : ndarray of shape (n_samples,)
         The label of every training row: given, pseudo-labeled, or (where
@@ -174,14 +165,6 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
         self.chunk_size = chunk_size
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        from sklearn.utils import get_tags
-
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
-        return tags
-
     # ------------------------------------------------------------------ pieces
     def _make_confidence(self) -> ConfidenceMeasure:
         if isinstance(self.confidence, str):
@@ -206,19 +189,47 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
             w[pseudo] = labeled0.sum() / pseudo.sum()
         return w
 
-    def _fit_base(
-        self, base: Any, X: Any, current: np.ndarray, weights: np.ndarray | None, init: Any
-    ) -> Any:
+    @staticmethod
+    def _fit_base(base: Any, X: Any, current: np.ndarray, weights: np.ndarray | None) -> Any:
         rows = np.flatnonzero(current != UNLABELED)
-        Xr = _safe_indexing(X, rows)
-        kwargs: dict[str, Any] = {}
-        if weights is not None:
-            kwargs["sample_weight"] = weights[rows]
-        model = clone(base)
-        if init is not None:
-            model.set_params(n_estimators=self.warm_start_estimators)
-            kwargs["init_model"] = init.booster_
-        return model.fit(Xr, current[rows], **kwargs)
+        kwargs = {} if weights is None else {"sample_weight": weights[rows]}
+        return clone(base).fit(_safe_indexing(X, rows), current[rows], **kwargs)
+
+    def _score_pool(
+        self, measure: ConfidenceMeasure, P: np.ndarray, X: Any, pool: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        conf = np.empty(pool.size)
+        votes = np.empty((pool.size, P.shape[1]))
+        for s in range(0, pool.size, self.chunk_size):
+            part = slice(s, s + self.chunk_size)
+            conf[part], votes[part] = measure.score(P[part], _safe_indexing(X, pool[part]))
+        return conf, votes
+
+    def _record(
+        self,
+        it: int,
+        labels: np.ndarray,
+        conf: np.ndarray,
+        chosen: np.ndarray,
+        current: np.ndarray,
+        policy: SelectionPolicy,
+        truth: np.ndarray | None,
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "iteration": it,
+            "n_added": int(chosen.size),
+            "added_per_class": {
+                str(c): int((labels == k).sum()) for k, c in enumerate(self.classes_)
+            },
+            "mean_confidence": float(conf.mean()) if chosen.size else float("nan"),
+            "n_labeled_total": int((current != UNLABELED).sum()),
+        }
+        thresholds = policy.thresholds()
+        if thresholds is not None:
+            record["thresholds"] = [float(t) for t in thresholds]
+        if truth is not None and chosen.size:
+            record["pseudo_label_accuracy"] = float((truth[chosen] == labels).mean())
+        return record
 
     # ------------------------------------------------------------------ the loop
     def _fit(
@@ -233,19 +244,28 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
         K = len(self.classes_)
         truth = None if eval_labels is None else self._encode_like_target(eval_labels)
         base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
-        warm = self.warm_start and _is_lightgbm(base)
         measure = self._make_confidence()
         policy = self._make_policy()
+        warm = self.warm_start and _is_lightgbm(base) and not policy.restart
         labeled0 = codes != UNLABELED
         counts = np.bincount(codes[labeled0], minlength=K)
         current = codes.copy()
         labeled_iter = np.where(labeled0, 0, -1)
         row_conf = np.ones(len(codes))
-        model = self._fit_base(base, X, current, None, None)
+        every_row = np.arange(len(codes))
+        if warm:  # one booster grown round by round; every row's raw score kept up to date
+            model = BoostingChain.start(base, X, np.flatnonzero(labeled0), codes[labeled0])
+            raw = model.raw_rows(X, every_row, chunk_size=self.chunk_size)
+        else:
+            model = self._fit_base(base, X, current, None)
+
+        def proba(rows: np.ndarray) -> np.ndarray:
+            if warm:
+                return BoostingChain.proba_from_raw(raw[rows])
+            return predict_proba_chunked(model, X, rows, K, self.chunk_size)
+
         pool_all = np.flatnonzero(~labeled0)
-        prior = None
-        if isinstance(policy, MSLA) and pool_all.size:
-            prior = predict_proba_chunked(model, X, pool_all, K, self.chunk_size)
+        prior = proba(pool_all) if isinstance(policy, MSLA) and pool_all.size else None
         position = np.full(len(codes), -1)
         position[pool_all] = np.arange(pool_all.size)
         self.history_: list[dict[str, Any]] = []
@@ -256,7 +276,7 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
             if pool.size == 0:
                 termination = "all_labeled"
                 break
-            P = predict_proba_chunked(model, X, pool, K, self.chunk_size)
+            P = proba(pool)
             if measure.needs_fit:
                 fit_rows = np.flatnonzero(current != UNLABELED)
                 sample = (
@@ -264,21 +284,16 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
                     if pool.size <= _TSIM_MAX_UNLABELED
                     else random_state.choice(pool, _TSIM_MAX_UNLABELED, replace=False)
                 )
-                measure.fit(
-                    ConfidenceContext(
-                        _safe_indexing(X, fit_rows),
-                        current[fit_rows],
-                        _safe_indexing(X, sample),
-                        K,
-                        base,
-                        random_state,
-                    )
+                context = ConfidenceContext(
+                    _safe_indexing(X, fit_rows),
+                    current[fit_rows],
+                    _safe_indexing(X, sample),
+                    K,
+                    base,
+                    random_state,
                 )
-            conf = np.empty(pool.size)
-            votes = np.empty((pool.size, K))
-            for s in range(0, pool.size, self.chunk_size):
-                part = slice(s, s + self.chunk_size)
-                conf[part], votes[part] = measure.score(P[part], _safe_indexing(X, pool[part]))
+                measure.fit(context)
+            conf, votes = self._score_pool(measure, P, X, pool)
             pred = np.argmax(P, axis=1)
             state = PolicyState(it, K, counts, None if prior is None else prior[position[pool]])
             mask = np.asarray(policy.select(conf, votes, pred, state), dtype=bool)
@@ -300,26 +315,27 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
             current[chosen] = labels
             labeled_iter[chosen] = it
             row_conf[chosen] = conf[mask]
-            record: dict[str, Any] = {
-                "iteration": it,
-                "n_added": int(chosen.size),
-                "added_per_class": {
-                    str(self.classes_[c]): int((labels == c).sum()) for c in range(K)
-                },
-                "mean_confidence": float(conf[mask].mean()) if chosen.size else float("nan"),
-                "n_labeled_total": int((current != UNLABELED).sum()),
-            }
-            thresholds = policy.thresholds()
-            if thresholds is not None:
-                record["thresholds"] = [float(t) for t in thresholds]
-            if truth is not None and chosen.size:
-                record["pseudo_label_accuracy"] = float((truth[chosen] == labels).mean())
-            self.history_.append(record)
-            logger.info("self-training round %d: %d rows added", it, chosen.size)
-            init = model if (warm and not policy.restart) else None
-            model = self._fit_base(
-                base, X, current, self._weights(current, labeled0, row_conf), init
+            self.history_.append(
+                self._record(it, labels, conf[mask], chosen, current, policy, truth)
             )
+            logger.info("self-training round %d: %d rows added", it, chosen.size)
+            weights = self._weights(current, labeled0, row_conf)
+            if warm:
+                rows = np.flatnonzero(current != UNLABELED)
+                model.add_stage(
+                    self.warm_start_estimators,
+                    rows,
+                    current[rows],
+                    raw[rows],
+                    None if weights is None else weights[rows],
+                )
+                raw += model.raw_rows(
+                    X, every_row, stages=slice(-1, None), chunk_size=self.chunk_size
+                )
+            else:
+                model = self._fit_base(base, X, current, weights)
+        if warm:
+            model.release()
         self.estimator_ = model
         self.n_iter_ = len(self.history_)
         self.termination_condition_ = termination
@@ -327,9 +343,7 @@ class SelfTrainingClassifier(BaseFewLabelsClassifier):
         final = current.copy()
         rest = np.flatnonzero(final == UNLABELED)
         if rest.size:
-            final[rest] = np.argmax(
-                predict_proba_chunked(model, X, rest, K, self.chunk_size), axis=1
-            )
+            final[rest] = np.argmax(proba(rest), axis=1)
         self.transduction_ = self.classes_[final]
 
     def _predict_proba(self, X: Any) -> np.ndarray:

@@ -10,9 +10,9 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..base import BaseFewLabelsClassifier
+from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
 from ..data.labels import UNLABELED
-from .classifier import POLICIES, predict_proba_chunked
+from .classifier import POLICIES
 from .confidence import max_probability
 from .policies import PolicyState, SelectionPolicy
 
@@ -25,17 +25,9 @@ def _columns(X: Any, cols: list) -> Any:
     return np.asarray(X)[:, cols]
 
 
-class _MultiViewBase(BaseFewLabelsClassifier):
+class _MultiViewBase(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     _accepts_tables = True
     _allow_nan = True
-
-    def __sklearn_tags__(self):
-        from sklearn.utils import get_tags
-
-        tags = super().__sklearn_tags__()
-        if self.estimator is not None:
-            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
-        return tags
 
     def _base(self, random_state: np.random.RandomState) -> Any:
         from ..supervised import default_classifier
