@@ -128,11 +128,18 @@ def tsim_cell(name: str, seed: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=["msla", "tsim"], help="re-run one part, keeping the other's results"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     started = time.time()
     results: dict = {"msla": {}, "tsim": {}}
-    for name in MSLA_PAPER:
+    saved = HERE / "results" / "selftrain_papers.json"
+    if args.only and saved.exists():
+        previous = json.loads(saved.read_text())
+        results = {"msla": previous["msla"], "tsim": previous["tsim"]}
+    for name in MSLA_PAPER if args.only in (None, "msla") else ():
         cells = [msla_cell(name, s) for s in range(args.seeds)]
         results["msla"][name] = {k: [c[k] for c in cells] for k in cells[0]}
         print(
@@ -140,7 +147,7 @@ def main() -> None:
             {k: round(float(np.mean(v)), 3) for k, v in results["msla"][name].items()},
             flush=True,
         )
-    for name in TSIM_PAPER:
+    for name in TSIM_PAPER if args.only in (None, "tsim") else ():
         cells = [tsim_cell(name, s) for s in range(args.seeds)]
         results["tsim"][name] = {k: [c[k] for c in cells] for k in cells[0]}
         print(

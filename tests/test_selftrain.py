@@ -152,6 +152,29 @@ def test_diversity_term_lowers_agreement_off_the_labeled_data():
     assert means[2.0] < means[0.0] - 0.05
 
 
+def test_t_similarity_uses_the_mlp_embedding():
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, _ = _blobs(300, n_labeled=20)
+    lab = y != -1
+    mlp = MLPClassifier(hidden_layer_sizes=(16, 7), max_iter=300, random_state=0).fit(
+        X[lab], y[lab]
+    )
+    ctx = ConfidenceContext(
+        X[lab], y[lab], X[~lab], 2, None, np.random.RandomState(0), fitted_model=mlp
+    )
+    m = TSimilarity(n_steps=20).fit(ctx)
+    assert m.W_.shape == (
+        5,
+        7,
+        2,
+    )  # heads on the last hidden layer (7 units), not the 2 raw features
+    without = TSimilarity(n_steps=20).fit(
+        ConfidenceContext(X[lab], y[lab], X[~lab], 2, None, np.random.RandomState(0))
+    )
+    assert without.W_.shape == (5, 2, 2)
+
+
 def test_committee_agreement_is_a_share():
     X, y, _ = _blobs()
     lab = y != -1

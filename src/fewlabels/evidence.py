@@ -64,10 +64,10 @@ class Evidence:
         if not self.available:
             return f"no evidence: {self.skipped_reason}"
         mean, lo, hi = self.gain()
-        if self.method == self.baseline or self.method == f"auto: {self.baseline}":
-            return "this is the supervised baseline" + (
-                f" ({self.selection_reason})" if self.selection_reason else ""
-            )
+        if self.method == f"auto: {self.baseline}":
+            return f"auto kept the supervised model ({self.baseline}): {self.selection_reason}"
+        if self.method == self.baseline:
+            return "this is the supervised baseline"
         if lo > 0:
             return f"the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
         if hi < 0:

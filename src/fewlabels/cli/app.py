@@ -246,6 +246,96 @@ def predict(
         out_console.print(f"{len(result):,} predictions written to {out}")
 
 
+DEFAULT_BENCH_DATASETS = ("iris", "wine", "breast_cancer", "digits")
+DEFAULT_BENCH_METHODS = (
+    "auto",
+    "supervised",
+    "self-training-msla",
+    "label-spreading",
+    "sup-lightgbm",
+    "sup-logreg",
+    "sklearn-self-training-threshold-logreg",
+    "sklearn-label-spreading",
+)
+
+
+@app.command()
+@_guard
+def bench(
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", "-d", help="A dataset from 'fewlabels datasets' (repeatable)."),
+    ] = None,
+    method: Annotated[
+        list[str] | None, typer.Option("--method", "-m", help="A method or peer (repeatable).")
+    ] = None,
+    budget: Annotated[
+        list[float] | None,
+        typer.Option("--budget", "-b", help="Labeled fraction of train (repeatable)."),
+    ] = None,
+    protocol: Annotated[
+        list[str] | None, typer.Option("--protocol", help="random or biased (repeatable).")
+    ] = None,
+    seeds: Annotated[int, typer.Option(help="Seeds per cell.")] = 5,
+    max_rows: Annotated[
+        int | None, typer.Option(help="Subsample larger tables to this many rows.")
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for results.csv (resumable), summary.json, report.html."
+        ),
+    ] = Path("fewlabels-bench"),
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Benchmark methods side by side with the existing tools; re-running resumes."""
+    from ..bench import BenchConfig, bench_report, run_benchmark, summarize
+    from ..data.io import write_text
+
+    _setup_logging(quiet, as_json)
+    config = BenchConfig(
+        datasets=tuple(dataset or DEFAULT_BENCH_DATASETS),
+        methods=tuple(method or DEFAULT_BENCH_METHODS),
+        budgets=tuple(budget or (0.01, 0.05, 0.10)),
+        protocols=tuple(protocol or ("random", "biased")),
+        seeds=tuple(range(seeds)),
+        max_rows=max_rows,
+    )
+    with _progress(not (quiet or as_json)) as progress:
+        results = run_benchmark(
+            config,
+            out / "results.csv",
+            progress=None if progress is None else lambda d, t, what: progress("benchmark", d, t),
+        )
+    import pandas as pd
+
+    frame = pd.read_csv(results)
+    s = summarize(frame)
+    summary = {
+        "results": str(results),
+        "cells": s["n_cells"],
+        "errors": s["errors"],
+        "mean_rank": {k: round(float(v), 3) for k, v in s["mean_rank"].items()},
+        "mean_accuracy": {
+            m: {f"{b:g}": round(float(v), 4) for b, v in row.items()}
+            for m, row in s["mean_accuracy"].iterrows()
+        },
+    }
+    import json as _json
+
+    write_text(out / "summary.json", _json.dumps(summary, indent=2) + "\n")
+    write_text(out / "report.html", bench_report(results))
+    _emit(summary, as_json)
+    if not (quiet or as_json):
+        t = Table("method", "mean rank", *[f"{b:.0%}" for b in s["mean_accuracy"].columns])
+        for m, r in s["mean_rank"].items():
+            t.add_row(m, f"{r:.2f}", *[f"{v:.3f}" for v in s["mean_accuracy"].loc[m].values])
+        out_console.print(t)
+        out_console.print(f"results: {results}  report: {out / 'report.html'}")
+
+
 @app.command()
 @_guard
 def datasets(as_json: AsJson = False, debug: Debug = False) -> None:

@@ -185,7 +185,9 @@ def _portfolio_section(evidence: dict[str, Any]) -> Section:
     n_folds = len(res["fold_accuracy"][0])
     parts = [
         f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
-        f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
+        ""
+        if evidence["method"].endswith(": " + evidence["baseline"])
+        else f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
         f"<p>Every method was cross-validated on the same {n_folds} folds of labeled rows; in each fold the "
         "held-out rows lost their labels before anything was fitted, so pseudo-labels came from that fold's "
         "training labels only. A semi-supervised method is chosen only if it beats the best supervised one "

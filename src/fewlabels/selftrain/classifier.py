@@ -291,6 +291,7 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
                     K,
                     base,
                     random_state,
+                    fitted_model=model,
                 )
                 measure.fit(context)
             conf, votes = self._score_pool(measure, P, X, pool)

@@ -114,6 +114,9 @@ class ConfidenceContext:
     estimator: Any
     random_state: np.random.RandomState
     sample_weight: np.ndarray | None = None
+    fitted_model: Any = (
+        None  # the current round's fitted model, for measures that use its embedding
+    )
 
 
 class ConfidenceMeasure(BaseEstimator):
@@ -196,6 +199,36 @@ class CommitteeAgreement(ConfidenceMeasure):
         return votes[np.arange(len(votes)), np.argmax(proba, axis=1)], votes
 
 
+def model_embedding(model: Any) -> Any:
+    """A function X -> the model's own representation of X, or None if it has none.
+
+    For a fitted scikit-learn ``MLPClassifier`` (also inside a pipeline's last step), it is
+    the last hidden layer's activations, the representation the T-similarity paper puts
+    its heads on.
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    inner = model.steps[-1][1] if hasattr(model, "steps") else model
+    if not isinstance(inner, MLPClassifier) or not hasattr(inner, "coefs_"):
+        return None
+    layers = list(zip(inner.coefs_[:-1], inner.intercepts_[:-1], strict=True))
+    act = {
+        "relu": lambda a: np.maximum(a, 0),
+        "tanh": np.tanh,
+        "logistic": lambda a: 1 / (1 + np.exp(-a)),
+        "identity": lambda a: a,
+    }[inner.activation]
+    prefix = model[:-1] if hasattr(model, "steps") else None
+
+    def embed(X: Any) -> np.ndarray:
+        a = np.asarray(prefix.transform(X) if prefix is not None else X, dtype=float)
+        for W, b in layers:
+            a = act(a @ W + b)
+        return a
+
+    return embed
+
+
 def _softmax(Z: np.ndarray) -> np.ndarray:
     Z = Z - Z.max(axis=-1, keepdims=True)
     E = np.exp(Z)
@@ -205,8 +238,9 @@ def _softmax(Z: np.ndarray) -> np.ndarray:
 class TSimilarity(ConfidenceMeasure):
     """T-similarity of diverse linear heads (Odonnat et al., AISTATS 2024), in NumPy.
 
-    M linear softmax heads are trained on a standardized numeric encoding of the table
-    with the paper's objective: the mean cross-entropy of the heads on the labeled rows
+    M linear softmax heads are trained on a representation of the table (the base model's
+    own embedding where it has one, the last hidden layer of an ``MLPClassifier``;
+    otherwise a standardized numeric encoding) with the paper's objective: the mean cross-entropy of the heads on the labeled rows
     plus ``gamma`` times the mean T-similarity on unlabeled rows (minimizing agreement
     on unlabeled data makes the heads diverse there). The confidence of a row is its
     T-similarity; the votes (for class-wise policies such as MSLA) are the class-wise
@@ -253,12 +287,22 @@ class TSimilarity(ConfidenceMeasure):
         self.alpha = alpha
 
     def _encode(self, X: Any) -> np.ndarray:
-        return np.asarray(self.encoder_.transform(X), dtype=float)
+        Z = np.asarray(self.encoder_(X), dtype=float)
+        return (Z - self.center_) / self.scale_
 
     def fit(self, context: ConfidenceContext) -> TSimilarity:
         from ..data.encoder import TableEncoder
 
-        self.encoder_ = TableEncoder(output="numeric", drop_useless=False).fit(context.X_labeled)
+        embed = model_embedding(context.fitted_model) if context.fitted_model is not None else None
+        if embed is None:
+            embed = (
+                TableEncoder(output="numeric", drop_useless=False).fit(context.X_labeled).transform
+            )
+        self.encoder_ = embed
+        raw = np.asarray(embed(context.X_labeled), dtype=float)
+        self.center_ = raw.mean(axis=0)
+        std = raw.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
         Zl = self._encode(context.X_labeled)
         Zu = self._encode(context.X_unlabeled) if context.X_unlabeled is not None else Zl[:0]
         self.W_, self.b_ = fit_diverse_heads(

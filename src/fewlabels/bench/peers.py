@@ -1,0 +1,118 @@
+"""The methods a benchmark compares: fewlabels' registry plus the existing tools ("peers")."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["BenchMethod", "available_methods", "SUPERVISED_PEERS"]
+
+
+@dataclass(frozen=True)
+class BenchMethod:
+    """A method as the harness runs it: a builder taking a seed, and what it is."""
+
+    name: str
+    build: Callable[[int], Any]
+    family: str  # "fewlabels", "supervised", "sklearn", "sslearn"
+    supervised: bool = False
+    needs_numeric: bool = True  # peers get a standardized numeric matrix
+
+
+def _pipe(est: Any) -> Any:
+    from sklearn.pipeline import make_pipeline
+
+    from ..data.encoder import TableEncoder
+
+    return make_pipeline(TableEncoder(output="numeric", drop_useless=False), est)
+
+
+def _sup(name: str) -> Callable[[int], Any]:
+    def build(seed: int) -> Any:
+        from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+
+        from ..supervised import SupervisedClassifier, default_classifier
+
+        base = {
+            "lightgbm": lambda: default_classifier(seed),
+            "hgb": lambda: HistGradientBoostingClassifier(random_state=seed),
+            "rf": lambda: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1),
+            "logreg": lambda: LogisticRegression(max_iter=1000),
+        }[name]()
+        return _pipe(SupervisedClassifier(base))
+
+    return build
+
+
+def _sk_self_training(base: str, criterion: str) -> Callable[[int], Any]:
+    def build(seed: int) -> Any:
+        from sklearn.semi_supervised import SelfTrainingClassifier
+
+        inner = (
+            _sup(base)(seed).steps[-1][1].estimator
+        )  # the same base model as the supervised peer
+        kwargs = {"threshold": 0.75} if criterion == "threshold" else {"k_best": 10}
+        return _pipe(SelfTrainingClassifier(inner, criterion=criterion, **kwargs))
+
+    return build
+
+
+def _sk_label_spreading(seed: int) -> Any:
+    from sklearn.semi_supervised import LabelSpreading
+
+    return _pipe(LabelSpreading(kernel="knn", n_neighbors=7))
+
+
+SUPERVISED_PEERS = ("sup-lightgbm", "sup-hgb", "sup-rf", "sup-logreg")
+
+
+def available_methods() -> dict[str, BenchMethod]:
+    """Every method the harness can run here: fewlabels' registry and the peers."""
+    from ..methods import METHODS, make_model
+
+    out: dict[str, BenchMethod] = {}
+    for name, m in METHODS.items():
+        out[name] = BenchMethod(
+            name,
+            lambda seed, n=name: make_model(n, seed),
+            "fewlabels",
+            not m.semi_supervised,
+            False,
+        )
+    for name in ("lightgbm", "hgb", "rf", "logreg"):
+        out[f"sup-{name}"] = BenchMethod(f"sup-{name}", _sup(name), "supervised", True)
+        for criterion in ("threshold", "k_best"):
+            key = f"sklearn-self-training-{criterion.replace('_', '')}-{name}"
+            out[key] = BenchMethod(key, _sk_self_training(name, criterion), "sklearn")
+    out["sklearn-label-spreading"] = BenchMethod(
+        "sklearn-label-spreading", _sk_label_spreading, "sklearn"
+    )
+    if importlib.util.find_spec("sslearn") is not None:  # optional peers
+        out.update(_sslearn_methods())
+    return out
+
+
+def _sslearn_methods() -> dict[str, BenchMethod]:
+    import sslearn.wrapper as wrapper
+
+    out = {}
+    for cls_name in (
+        "Setred",
+        "CoTraining",
+        "CoTrainingByCommittee",
+        "DemocraticCoLearning",
+        "Rasco",
+        "RelRasco",
+        "CoForest",
+        "TriTraining",
+        "DeTriTraining",
+    ):
+        cls = getattr(wrapper, cls_name, None)
+        if cls is None:
+            continue
+        key = f"sslearn-{cls_name.lower()}"
+        out[key] = BenchMethod(key, lambda seed, c=cls: _pipe(c()), "sslearn")
+    return out

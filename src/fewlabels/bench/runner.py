@@ -1,0 +1,257 @@
+"""The benchmark loop: datasets x protocols x budgets x seeds x methods, resumable."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InputError
+
+__all__ = ["BenchConfig", "run_benchmark", "RESULT_FIELDS", "cell_splits"]
+
+logger = logging.getLogger(__name__)
+
+RESULT_FIELDS = (
+    "dataset",
+    "protocol",
+    "budget",
+    "seed",
+    "method",
+    "family",
+    "status",
+    "error",
+    "n_train",
+    "n_labeled",
+    "n_test",
+    "accuracy",
+    "balanced_accuracy",
+    "macro_f1",
+    "log_loss",
+    "fit_seconds",
+    "predict_seconds",
+    "peak_memory_mb",
+)
+
+#: Selection-bias strength r used by the "biased" protocol (the T-similarity paper's common value).
+BIAS_STRENGTH = 1.0
+
+
+@dataclass
+class BenchConfig:
+    """What to run. Budgets are labeled fractions of the train part, at least ``min_per_class``."""
+
+    datasets: Sequence[str]
+    methods: Sequence[str]
+    protocols: Sequence[str] = ("random", "biased")
+    budgets: Sequence[float] = (0.01, 0.05, 0.10)
+    seeds: Sequence[int] = (0, 1, 2, 3, 4)
+    test_size: float = 0.3
+    min_per_class: int = 2
+    max_rows: int | None = (
+        None  # subsample larger tables (stratified) to keep the suite's time bounded
+    )
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def cell_splits(
+    y: np.ndarray,
+    X: Any,
+    protocol: str,
+    budget: float,
+    seed: int,
+    test_size: float,
+    min_per_class: int,
+):
+    """The split of one cell: 70/30 train/test, then the labeled rows inside train."""
+    from ..datasets import make_ssl_split
+
+    if protocol not in ("random", "biased"):
+        raise InputError(f"unknown protocol {protocol!r}; use random or biased")
+    return make_ssl_split(
+        y,
+        labeled=budget,
+        test_size=test_size,
+        min_per_class=min_per_class,
+        X=X if protocol == "biased" else None,
+        bias=BIAS_STRENGTH if protocol == "biased" else None,
+        random_state=seed,
+    )
+
+
+def _key(row: dict) -> tuple:
+    return (
+        row["dataset"],
+        row["protocol"],
+        str(float(row["budget"])),
+        str(int(row["seed"])),
+        row["method"],
+    )
+
+
+def _done_cells(path: Path) -> set[tuple]:
+    if not path.exists():
+        return set()
+    with open(path, newline="") as fh:
+        return {_key(r) for r in csv.DictReader(fh)}
+
+
+def _metrics(
+    y_true: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, classes: np.ndarray
+) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
+
+    out = {
+        "accuracy": accuracy_score(y_true, pred),
+        "balanced_accuracy": balanced_accuracy_score(y_true, pred),
+        "macro_f1": f1_score(y_true, pred, average="macro"),
+        "log_loss": float("nan"),
+    }
+    if proba is not None:
+        try:
+            out["log_loss"] = log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes)
+        except ValueError:
+            pass
+    return {k: round(float(v), 6) for k, v in out.items()}
+
+
+def _run_cell(method: Any, X: Any, y: np.ndarray, split: Any, seed: int) -> dict[str, Any]:
+    from sklearn.utils import _safe_indexing
+
+    train, test = split.train, split.test
+    target = np.full(len(y), -1, dtype=np.int64)
+    target[split.labeled] = y[split.labeled]
+    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
+    model = method.build(seed)
+    tracemalloc.start()
+    start = time.perf_counter()
+    model.fit(X_train, target[train])
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
+    pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else model.predict(X_test)
+    predict_s = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if proba is not None and len(model.classes_) != len(np.unique(y)):
+        full = np.zeros((len(test), len(np.unique(y))))
+        full[:, np.asarray(model.classes_, dtype=int)] = proba
+        proba = full
+    return {
+        "n_train": len(train),
+        "n_labeled": len(split.labeled),
+        "n_test": len(test),
+        **_metrics(y[test], np.asarray(pred), proba, np.arange(len(np.unique(y)))),
+        "fit_seconds": round(fit_s, 4),
+        "predict_seconds": round(predict_s, 4),
+        "peak_memory_mb": round(peak / 2**20, 2),
+    }
+
+
+def run_benchmark(
+    config: BenchConfig,
+    results_path: str | os.PathLike[str],
+    *,
+    tables: dict[str, tuple[Any, Any]] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Path:
+    """Run every cell not already in ``results_path`` and append its row (resumable).
+
+    A method that fails on a cell is recorded as an error row with its message, never
+    dropped. ``tables`` maps extra dataset names to ``(X, y)`` (the user's own data).
+    Peak memory is what Python and NumPy allocated during fit and predict (tracemalloc);
+    native allocations inside LightGBM or faiss are not counted.
+    """
+    from ..data.labels import encode_target
+    from ..datasets import load
+    from .peers import available_methods
+
+    path = Path(results_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    methods = available_methods()
+    unknown = [m for m in config.methods if m not in methods]
+    if unknown:
+        raise InputError(f"unknown method(s) {unknown}; see fewlabels.bench.available_methods()")
+    done = _done_cells(path)
+    total = (
+        len(config.datasets)
+        * len(config.protocols)
+        * len(config.budgets)
+        * len(config.seeds)
+        * len(config.methods)
+    )
+    count = 0
+    new_file = not path.exists()
+    with open(path, "a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=RESULT_FIELDS)
+        if new_file:
+            writer.writeheader()
+        for name in config.datasets:
+            if tables and name in tables:
+                X, y_raw = tables[name]
+            else:
+                loaded = load(name)
+                X, y_raw = loaded.X, loaded.y
+            y = encode_target(y_raw).codes
+            if config.max_rows and len(y) > config.max_rows:
+                from sklearn.model_selection import train_test_split
+
+                keep, _ = train_test_split(
+                    np.arange(len(y)), train_size=config.max_rows, stratify=y, random_state=0
+                )
+                keep = np.sort(keep)
+                X, y = (
+                    (X.iloc[keep].reset_index(drop=True) if hasattr(X, "iloc") else X[keep]),
+                    y[keep],
+                )
+            for protocol in config.protocols:
+                for budget in config.budgets:
+                    for seed in config.seeds:
+                        split = cell_splits(
+                            y, X, protocol, budget, seed, config.test_size, config.min_per_class
+                        )
+                        for mname in config.methods:
+                            count += 1
+                            row = {
+                                "dataset": name,
+                                "protocol": protocol,
+                                "budget": budget,
+                                "seed": seed,
+                                "method": mname,
+                                "family": methods[mname].family,
+                            }
+                            if _key(row) in done:
+                                continue
+                            if progress is not None:
+                                progress(
+                                    count,
+                                    total,
+                                    f"{name} {protocol} {budget:.0%} seed {seed}: {mname}",
+                                )
+                            try:
+                                row.update(
+                                    status="ok",
+                                    error="",
+                                    **_run_cell(methods[mname], X, y, split, seed),
+                                )
+                            except Exception as exc:  # recorded, never dropped
+                                if tracemalloc.is_tracing():
+                                    tracemalloc.stop()
+                                row.update(
+                                    status="error",
+                                    error=f"{type(exc).__name__}: {' '.join(str(exc).split())}"[
+                                        :300
+                                    ],
+                                )
+                                logger.warning("%s failed on %s: %s", mname, name, row["error"])
+                            writer.writerow(row)
+                            fh.flush()
+    return path
