@@ -24,6 +24,7 @@ DEFAULT_PORTFOLIO = (
     "self-training-msla",
     "self-training-topk",
     "label-spreading",
+    "graph-pseudo-label",
 )
 
 

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.utils import _safe_indexing
 
 from .data.labels import UNLABELED, encode_target
 
@@ -218,11 +218,4 @@ def compare_with_supervised(
 
 
 def _rows(X: Any, idx: np.ndarray) -> Any:
-    from sklearn.utils import _safe_indexing
-
     return _safe_indexing(X, idx)
-
-
-def fresh(estimator: Any) -> Callable[[], Any]:
-    """A factory that clones ``estimator``."""
-    return lambda: clone(estimator)
