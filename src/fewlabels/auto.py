@@ -135,15 +135,18 @@ class AutoClassifier(BaseFewLabelsClassifier):
             reason_text = (
                 f"no semi-supervised method beat {reference} by more than one standard error"
             )
-            for n in sorted(
-                (n for n in names if methods[n].semi_supervised), key=lambda n: -mean[n]
-            ):
-                d = np.asarray(cv.accuracy[n]) - np.asarray(cv.accuracy[reference])
+            semi = [n for n in names if methods[n].semi_supervised]
+            # only the best semi-supervised member is tested: one comparison, no fishing
+            candidate = max(semi, key=lambda n: mean[n]) if semi else None
+            if candidate is not None:
+                d = np.asarray(cv.accuracy[candidate]) - np.asarray(cv.accuracy[reference])
                 se = d.std(ddof=1) / np.sqrt(len(d))
                 if d.mean() > se:
-                    best, gain = n, paired_gain(cv.accuracy[n], cv.accuracy[reference])
-                    reason_text = f"{n} beat {reference} by {d.mean():+.3f} accuracy (one standard error: {se:.3f})"
-                break  # only the best semi-supervised member is tested: one comparison, no fishing
+                    best, gain = (
+                        candidate,
+                        paired_gain(cv.accuracy[candidate], cv.accuracy[reference]),
+                    )
+                    reason_text = f"{candidate} beat {reference} by {d.mean():+.3f} accuracy (one standard error: {se:.3f})"
             self.best_method_, self.reference_method_, self.gain_ = best, reference, gain
             self.selection_reason_ = reason_text
             self.cv_results_ = {

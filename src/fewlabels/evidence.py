@@ -60,13 +60,18 @@ class Evidence:
         """
         return paired_gain(self.method_scores, self.baseline_scores)
 
+    @property
+    def is_baseline(self) -> bool:
+        """The method is the supervised baseline itself, or auto kept the baseline."""
+        return self.method in (self.baseline, f"auto: {self.baseline}")
+
     def verdict(self) -> str:
         if not self.available:
             return f"no evidence: {self.skipped_reason}"
         mean, lo, hi = self.gain()
-        if self.method == f"auto: {self.baseline}":
-            return f"auto kept the supervised model ({self.baseline}): {self.selection_reason}"
-        if self.method == self.baseline:
+        if self.is_baseline:
+            if self.method != self.baseline:
+                return f"auto kept the supervised model ({self.baseline}): {self.selection_reason}"
             return "this is the supervised baseline"
         if lo > 0:
             return f"the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
@@ -84,6 +89,7 @@ class Evidence:
             d["method_mean"] = float(np.mean(self.method_scores))
             d["baseline_mean"] = float(np.mean(self.baseline_scores))
         d["verdict"] = self.verdict()
+        d["is_baseline"] = self.is_baseline
         return d
 
 

@@ -303,7 +303,7 @@ def _fit_report(
         data_section(result.n_rows, result.target, truth, labeled, result.schema),
         method_section(result.method, summary, params),
         evidence_section(result.evidence),
-        predictions_section(pd.Series(pred), conf, labeled, truth, result.classes),
+        predictions_section(pd.Series(pred), conf, labeled, truth),
     ]
     return render_page(
         f"fewlabels report: {result.target}",

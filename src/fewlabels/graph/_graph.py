@@ -112,7 +112,7 @@ def knn_graph(
     k = int(min(n_neighbors, n - 1))
     index = build_index(P, metric, knn, random_state=random_state)
     values, idx = index.search(P, k + 1)
-    values, idx = _drop_self(values, idx, n, metric)
+    values, idx = _drop_self(values, idx, n)
     idx = idx[:, :k]
     values = values[:, :k]
     valid = idx >= 0
@@ -135,9 +135,7 @@ def knn_graph(
     )
 
 
-def _drop_self(
-    values: np.ndarray, idx: np.ndarray, n: int, metric: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _drop_self(values: np.ndarray, idx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row from its own neighbour list (wherever the search put it)."""
     own = idx == np.arange(n)[:, None]
     has_self = own.any(axis=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -73,7 +72,7 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
         )
     m = np.asarray(evidence["method_scores"])
     b = np.asarray(evidence["baseline_scores"])
-    same = evidence["method"] in (evidence["baseline"], f"auto: {evidence['baseline']}")
+    same = evidence["is_baseline"]
     if evidence.get("portfolio"):
         return _portfolio_section(evidence)
     gain = evidence.get("gain", 0.0)
@@ -146,11 +145,7 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
 
 def _portfolio_section(evidence: dict[str, Any]) -> Section:
     res = evidence["portfolio"]
-    cls = (
-        "good"
-        if evidence.get("gain_low", 0) > 0 and not evidence["method"].endswith(evidence["baseline"])
-        else "neutral"
-    )
+    cls = "good" if evidence.get("gain_low", 0) > 0 and not evidence["is_baseline"] else "neutral"
     rows = [
         (
             name,
@@ -185,9 +180,7 @@ def _portfolio_section(evidence: dict[str, Any]) -> Section:
     n_folds = len(res["fold_accuracy"][0])
     parts = [
         f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
-        ""
-        if evidence["method"].endswith(": " + evidence["baseline"])
-        else f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
+        "" if evidence["is_baseline"] else f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
         f"<p>Every method was cross-validated on the same {n_folds} folds of labeled rows; in each fold the "
         "held-out rows lost their labels before anything was fitted, so pseudo-labels came from that fold's "
         "training labels only. A semi-supervised method is chosen only if it beats the best supervised one "
@@ -208,7 +201,6 @@ def predictions_section(
     confidence: np.ndarray,
     labeled: np.ndarray,
     truth: pd.Series,
-    classes: Sequence[Any],
 ) -> Section:
     counts = pred.astype(str).value_counts().sort_index()
     parts = [
