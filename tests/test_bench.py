@@ -95,3 +95,35 @@ def test_cli_smoke_run(tmp_path):
     assert summary["cells"] == 4 and not summary["errors"]
     assert (out / "report.html").read_text().count("data:image/png;base64,") >= 2
     assert len(pd.read_csv(out / "results.csv")) == 4
+
+
+def test_parallel_workers_give_the_same_rows(tmp_path):
+    config = BenchConfig(
+        datasets=["iris", "wine"],
+        methods=["sup-logreg", "label-spreading"],
+        protocols=["random", "biased"],
+        budgets=[0.1],
+        seeds=[0],
+    )
+    serial = pd.read_csv(run_benchmark(config, tmp_path / "serial.csv"))
+    parallel = pd.read_csv(run_benchmark(config, tmp_path / "parallel.csv", n_jobs=2))
+    key = ["dataset", "protocol", "budget", "seed", "method"]
+    a = serial.sort_values(key).reset_index(drop=True)
+    b = parallel.sort_values(key).reset_index(drop=True)
+    assert len(b) == 2 * 2 * 2
+    pd.testing.assert_frame_equal(
+        a[key + ["accuracy", "macro_f1"]], b[key + ["accuracy", "macro_f1"]]
+    )
+
+
+def test_every_peer_and_method_is_available():
+    from fewlabels.bench import available_methods
+    from fewlabels.methods import METHODS
+
+    names = set(available_methods())
+    assert set(METHODS) <= names
+    for base in ("lightgbm", "hgb", "rf", "logreg"):
+        assert f"sup-{base}" in names
+        assert f"sklearn-self-training-threshold-{base}" in names
+        assert f"sklearn-self-training-kbest-{base}" in names
+    assert "sklearn-label-spreading" in names

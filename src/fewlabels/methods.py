@@ -25,6 +25,7 @@ class Method:
     encoding: str
     build: Callable[[Any], Any]
     semi_supervised: bool = True
+    extra: str = ""  # the optional extra it needs ("deep"), if any
 
 
 METHODS: dict[str, Method] = {}
@@ -218,3 +219,103 @@ _BUILTIN = [
 ]
 for _name, _summary, _encoding, _build, _semi in _BUILTIN:
     register(Method(_name, _summary, _encoding, _build, semi_supervised=_semi))
+
+
+def _deep(name: str, **kwargs: Any) -> Callable[[Any], Any]:
+    def build(random_state: Any) -> Any:
+        from . import deep
+
+        return getattr(deep, name)(random_state=random_state, **kwargs)
+
+    return build
+
+
+def _deep_tsim(random_state: Any) -> Any:
+    from .deep import tsim_self_training
+
+    return tsim_self_training(policy="msla", random_state=random_state)
+
+
+# deep methods (the ``deep`` extra): an MLP with categorical embeddings unless said otherwise
+_DEEP = [
+    (
+        "deep-supervised",
+        "MLP on the labeled rows only (the deep baseline)",
+        _deep("DeepSupervisedClassifier"),
+        False,
+    ),
+    (
+        "pseudo-label",
+        "MLP, its own argmax as unlabeled targets (Lee 2013)",
+        _deep("PseudoLabelClassifier"),
+        True,
+    ),
+    (
+        "mixup-pseudo-label",
+        "MLP, soft pseudo-labels with mixup (Arazo et al. 2020)",
+        _deep("MixupPseudoLabelClassifier"),
+        True,
+    ),
+    (
+        "fixmatch",
+        "MLP, corrupted view learns the noisy view's confident label",
+        _deep("FixMatchClassifier"),
+        True,
+    ),
+    (
+        "flexmatch",
+        "FixMatch with class-wise learning-status thresholds",
+        _deep("FlexMatchClassifier"),
+        True,
+    ),
+    (
+        "freematch",
+        "FixMatch with self-adaptive thresholds and fairness",
+        _deep("FreeMatchClassifier"),
+        True,
+    ),
+    (
+        "mean-teacher",
+        "MLP pulled towards its weight-averaged teacher",
+        _deep("MeanTeacherClassifier"),
+        True,
+    ),
+    (
+        "meta-pseudo-labels",
+        "a teacher MLP learns from its student's progress",
+        _deep("MetaPseudoLabelClassifier"),
+        True,
+    ),
+    (
+        "tsim-self-training",
+        "deep self-training, T-similarity of diverse heads, MSLA",
+        _deep_tsim,
+        True,
+    ),
+    (
+        "scarf",
+        "SCARF contrastive pre-training on all rows, then fine-tuning",
+        _deep("SCARFClassifier"),
+        True,
+    ),
+    (
+        "vime",
+        "VIME pre-training (mask and value estimation), then fine-tuning",
+        _deep("VIMEClassifier"),
+        True,
+    ),
+    (
+        "tjepa",
+        "T-JEPA pre-training (feature tokens, latent prediction), then fine-tuning",
+        _deep("TJEPAClassifier"),
+        True,
+    ),
+    (
+        "scarf-lightgbm",
+        "LightGBM on the table plus a SCARF embedding learned from all rows",
+        _deep("EmbeddingFeaturesClassifier"),
+        True,
+    ),
+]
+for _name, _summary, _build, _semi in _DEEP:
+    register(Method(_name, _summary, "native", _build, semi_supervised=_semi, extra="deep"))

@@ -96,10 +96,32 @@ def available_methods() -> dict[str, BenchMethod]:
 
 
 def _sslearn_methods() -> dict[str, BenchMethod]:
+    """sslearn's classifiers with their defaults (a seed where they take one).
+
+    CoTraining needs a second view; it gets a random feature split (``force_second_view``
+    off). SelfTraining is listed so that its failure on scikit-learn >= 1.8 is recorded.
+    """
+    import inspect
+
     import sslearn.wrapper as wrapper
+
+    def build(cls: Any, **kwargs: Any) -> Callable[[int], Any]:
+        def make(seed: int) -> Any:
+            from sklearn.tree import DecisionTreeClassifier
+
+            args = dict(kwargs)
+            params = inspect.signature(cls).parameters
+            if "random_state" in params:
+                args["random_state"] = seed
+            if cls.__name__ == "SelfTraining":
+                args["base_estimator"] = DecisionTreeClassifier(random_state=seed)
+            return _pipe(cls(**args))
+
+        return make
 
     out = {}
     for cls_name in (
+        "SelfTraining",
         "Setred",
         "CoTraining",
         "CoTrainingByCommittee",
@@ -114,5 +136,6 @@ def _sslearn_methods() -> dict[str, BenchMethod]:
         if cls is None:
             continue
         key = f"sslearn-{cls_name.lower()}"
-        out[key] = BenchMethod(key, lambda seed, c=cls: _pipe(c()), "sslearn")
+        extra = {"force_second_view": False} if cls_name == "CoTraining" else {}
+        out[key] = BenchMethod(key, build(cls, **extra), "sslearn")
     return out

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._version import __version__
-from ..exceptions import FewLabelsError
+from ..exceptions import FewLabelsError, InputError
 
 app = typer.Typer(
     name="fewlabels",
@@ -41,6 +41,10 @@ AsJson = Annotated[
     bool, typer.Option("--json", help="Print a JSON summary on stdout (for scripts).")
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+UnlabeledValue = Annotated[
+    str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")
+]
+Seed = Annotated[int, typer.Option(help="Random seed.")]
 
 
 def _setup_logging(quiet: bool, as_json: bool) -> None:
@@ -170,13 +174,11 @@ def fit(
             "--evidence/--no-evidence", help="Cross-validate against the supervised baseline."
         ),
     ] = True,
-    unlabeled_value: Annotated[
-        str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")
-    ] = None,
+    unlabeled_value: UnlabeledValue = None,
     predictions_format: Annotated[
         str | None, typer.Option("--format", help="csv or parquet (default: like the input).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Seed = 0,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -267,7 +269,8 @@ def bench(
         typer.Option("--dataset", "-d", help="A dataset from 'fewlabels datasets' (repeatable)."),
     ] = None,
     method: Annotated[
-        list[str] | None, typer.Option("--method", "-m", help="A method or peer (repeatable).")
+        list[str] | None,
+        typer.Option("--method", "-m", help="A method or peer (repeatable); 'all' for every one."),
     ] = None,
     budget: Annotated[
         list[float] | None,
@@ -277,6 +280,9 @@ def bench(
         list[str] | None, typer.Option("--protocol", help="random or biased (repeatable).")
     ] = None,
     seeds: Annotated[int, typer.Option(help="Seeds per cell.")] = 5,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes (each single-threaded).")
+    ] = 1,
     max_rows: Annotated[
         int | None, typer.Option(help="Subsample larger tables to this many rows.")
     ] = None,
@@ -291,13 +297,16 @@ def bench(
     debug: Debug = False,
 ) -> None:
     """Benchmark methods side by side with the existing tools; re-running resumes."""
-    from ..bench import BenchConfig, bench_report, run_benchmark, summarize
+    from ..bench import BenchConfig, available_methods, bench_report, run_benchmark, summarize
     from ..data.io import write_text
 
     _setup_logging(quiet, as_json)
+    chosen = tuple(method or DEFAULT_BENCH_METHODS)
+    if "all" in chosen:  # every fewlabels method and every peer installed here
+        chosen = tuple(available_methods())
     config = BenchConfig(
         datasets=tuple(dataset or DEFAULT_BENCH_DATASETS),
-        methods=tuple(method or DEFAULT_BENCH_METHODS),
+        methods=chosen,
         budgets=tuple(budget or (0.01, 0.05, 0.10)),
         protocols=tuple(protocol or ("random", "biased")),
         seeds=tuple(range(seeds)),
@@ -308,6 +317,7 @@ def bench(
             config,
             out / "results.csv",
             progress=None if progress is None else lambda d, t, what: progress("benchmark", d, t),
+            n_jobs=jobs,
         )
     import pandas as pd
 
@@ -367,16 +377,93 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
     from ..methods import METHODS
 
     rows = [
-        {"name": m.name, "summary": m.summary, "semi_supervised": m.semi_supervised}
+        {
+            "name": m.name,
+            "summary": m.summary,
+            "semi_supervised": m.semi_supervised,
+            "extra": m.extra or None,
+        }
         for m in METHODS.values()
     ]
     if as_json:
         _emit({"methods": rows}, True)
         return
-    t = Table("method", "what it does")
+    t = Table("method", "what it does", "needs")
     for r in rows:
-        t.add_row(r["name"], r["summary"])
+        needs = (
+            f"fewlabels\\[{r['extra']}]" if r["extra"] else ""
+        )  # escaped: rich would read [deep] as markup
+        t.add_row(r["name"], r["summary"], needs)
     out_console.print(t)
+
+
+@app.command()
+@_guard
+def discover(
+    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
+    target: Annotated[
+        str,
+        typer.Option("--target", "-t", help="The class column; blank cells are unlabeled rows."),
+    ],
+    n_novel: Annotated[
+        str, typer.Option("--n-novel", help="Number of novel classes, or 'auto' (silhouette).")
+    ] = "auto",
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method", "-m", help="kmeans, spectral, pbn (needs [deep]), gcd-kmeans or gcd-gmm."
+        ),
+    ] = "kmeans",
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for discoveries.csv and report.html.")
+    ] = Path("fewlabels-discover"),
+    unlabeled_value: UnlabeledValue = None,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Find classes nobody labeled: each unlabeled row gets a known class or a novel cluster."""
+    from ..discovery.estimator import METHODS
+    from ..discovery.workflow import discover_table
+
+    _setup_logging(quiet, as_json)
+    if n_novel != "auto":
+        try:
+            k: Any = int(n_novel)
+        except ValueError:
+            raise InputError(
+                f"--n-novel must be 'auto' or a whole number, got {n_novel!r}"
+            ) from None
+        if k < 1:
+            raise InputError(f"--n-novel must be at least 1, got {k}")
+    else:
+        k = "auto"
+    if method not in METHODS:
+        raise InputError(
+            f"unknown discovery method {method!r}; choose one of: {', '.join(METHODS)}"
+        )
+    summary = discover_table(
+        data,
+        target,
+        out,
+        method=method,
+        n_novel=k,
+        unlabeled_value=unlabeled_value,
+        random_state=seed,
+    )
+    _emit(summary, as_json)
+    if not (quiet or as_json):
+        t = Table("cluster", "unlabeled rows")
+        for name, size in summary["cluster_sizes"].items():
+            t.add_row(name, f"{size:,}")
+        out_console.print(t)
+        out_console.print(
+            f"{summary['n_novel']} novel cluster(s)"
+            + (" (estimated)" if summary["novel_estimated"] else "")
+            + f"; discoveries: {summary['paths'].get('discoveries')}  "
+            f"report: {summary['paths'].get('report')}"
+        )
 
 
 @app.command()

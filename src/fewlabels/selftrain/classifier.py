@@ -191,7 +191,12 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
 
     @staticmethod
     def _fit_base(base: Any, X: Any, current: np.ndarray, weights: np.ndarray | None) -> Any:
-        rows = np.flatnonzero(current != UNLABELED)
+        # a base that learns from unlabeled rows itself (a deep semi-supervised network)
+        # gets every row, the not-yet-labeled ones marked unlabeled
+        if getattr(base, "learns_from_unlabeled", False):
+            rows = np.arange(len(current))
+        else:
+            rows = np.flatnonzero(current != UNLABELED)
         kwargs = {} if weights is None else {"sample_weight": weights[rows]}
         return clone(base).fit(_safe_indexing(X, rows), current[rows], **kwargs)
 

@@ -1,0 +1,237 @@
+"""``NovelClassDiscovery``: find the classes nobody labeled, in the unlabeled rows."""
+
+from __future__ import annotations
+
+import logging
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.labels import UNLABELED, encode_target
+from ..exceptions import InputError
+from . import _algorithms as A
+
+__all__ = ["NovelClassDiscovery", "NOVEL_PREFIX", "METHODS"]
+
+logger = logging.getLogger(__name__)
+
+#: Novel clusters are named ``novel-0``, ``novel-1``, ... in ``labels_``.
+NOVEL_PREFIX = "novel-"
+
+METHODS = ("kmeans", "spectral", "pbn", "gcd-kmeans", "gcd-gmm")
+
+
+class NovelClassDiscovery(BaseEstimator):
+    """Discover novel classes among the unlabeled rows, using the labeled known classes.
+
+    Parameters
+    ----------
+    method : {"kmeans", "spectral", "pbn", "gcd-kmeans", "gcd-gmm"}, default="kmeans"
+        Novel class discovery (every unlabeled row is taken to be novel):
+
+        - ``"kmeans"``: NCD k-means, known centroids fixed at the known classes' means,
+          novel centroids learned on the unlabeled rows;
+        - ``"spectral"``: NCD spectral clustering, kernel width from the minimum spanning
+          tree, parameters chosen on the known classes (at most 5,000 rows);
+        - ``"pbn"``: PBN's latent space (classification of the known classes plus
+          reconstruction of every row; the ``deep`` extra), then NCD k-means in it.
+
+        Generalized category discovery (unlabeled rows may also be known classes):
+        ``"gcd-kmeans"`` (semi-supervised k-means, labeled rows keep their class) and
+        ``"gcd-gmm"`` (a Gaussian mixture started from it).
+    n_novel : "auto" or int, default="auto"
+        The number of novel classes; ``"auto"`` picks the k with the best mean silhouette
+        among the unlabeled rows (in PBN's latent space for ``"pbn"``), from 2 to ``k_max``.
+        For GCD methods, ``"auto"`` estimates the total number of clusters of all rows and
+        subtracts the known classes (at least 1).
+    k_max : int, default=20
+    pbn_epochs : int, default=200
+        Most PBN training epochs (the paper trains 200).
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    known_classes_ : ndarray
+    n_novel_ : int
+    labels_ : ndarray of object, shape (n_samples,)
+        Every row's class: the given label, or for unlabeled rows a known class (GCD) or
+        ``"novel-<i>"``.
+    confidence_ : ndarray of shape (n_samples,)
+        1 for labeled rows; for the others, how much nearer the row is to its cluster than to
+        the next one ((d2 - d1) / (d2 + d1)), or the mixture's responsibility.
+    unlabeled_ : ndarray of bool
+    centroids_ : ndarray
+        Known classes first, then the novel clusters (in the space the clustering used).
+    representation_ : ndarray of shape (n_samples, n_dims)
+        The space that was clustered (standardized features, or PBN's latent space).
+    silhouette_ : dict or None
+        Mean silhouette per k when ``n_novel="auto"``.
+    details_ : dict
+        Method specifics (chosen spectral parameters, PBN's history, ...).
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions(set(METHODS))],
+        "n_novel": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "k_max": [Interval(Integral, 2, None, closed="left")],
+        "pbn_epochs": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        method: str = "kmeans",
+        *,
+        n_novel: Any = "auto",
+        k_max: int = 20,
+        pbn_epochs: int = 200,
+        random_state: Any = None,
+    ):
+        self.method = method
+        self.n_novel = n_novel
+        self.k_max = k_max
+        self.pbn_epochs = pbn_epochs
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    @staticmethod
+    def _check_target(y: Any, n_rows: int) -> Any:
+        target = encode_target(y)
+        if len(target.codes) != n_rows:
+            raise InputError(
+                f"X has {n_rows} rows but y has {len(target.codes)}; give one label per row"
+            )
+        n_unlabeled = int((target.codes == UNLABELED).sum())
+        if n_unlabeled == 0:
+            raise InputError(
+                "no row is unlabeled, so there is nothing to discover; leave the target blank "
+                "on the rows whose class is unknown"
+            )
+        if len(target.classes) < 2:
+            shown = "no class" if not len(target.classes) else f"one class ({target.classes[0]!r})"
+            raise InputError(
+                f"the labeled rows hold {shown}; discovery learns what separates classes from "
+                "at least two known classes, so label rows of another class"
+            )
+        return target
+
+    def fit(self, X: Any, y: Any) -> NovelClassDiscovery:
+        """Learn the known classes from the labeled rows and cluster the unlabeled ones."""
+        from ..data.encoder import TableEncoder
+
+        self._validate_params()
+        encoder = TableEncoder(output="numeric")
+        Xn = np.asarray(encoder.fit_transform(X), dtype=float)
+        target = self._check_target(y, Xn.shape[0])
+        codes = target.codes
+        self.known_classes_ = target.classes
+        self.encoder_ = encoder
+        n_known = len(target.classes)
+        unl = codes == UNLABELED
+        n_u = int(unl.sum())
+        if isinstance(self.n_novel, (int, np.integer)) and self.n_novel > n_u:
+            raise InputError(
+                f"n_novel={self.n_novel} novel classes asked for, but only {n_u} row(s) are "
+                "unlabeled; ask for at most that many (or use n_novel='auto')"
+            )
+        if n_u < 2 and self.n_novel == "auto":
+            raise InputError(
+                "estimating the number of novel classes needs at least 3 unlabeled rows; "
+                "give n_novel"
+            )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.details_: dict[str, Any] = {}
+        Z = Xn
+        if self.method == "pbn":
+            from .pbn import pbn_embedding
+
+            Z, history = pbn_embedding(
+                X, codes, n_known, max_epochs=self.pbn_epochs, random_state=seed
+            )
+            self.details_["pbn_history"] = history
+        self.representation_ = Z
+        gcd = self.method.startswith("gcd")
+        self.silhouette_ = None
+        if self.n_novel == "auto":
+            if gcd:
+                k, self.silhouette_ = A.estimate_n_clusters(
+                    Z,
+                    n_known + 1,
+                    max(n_known + 1, min(self.k_max + n_known, len(Z) - 1)),
+                    random_state=seed,
+                )
+                n_novel = max(1, k - n_known)
+            else:
+                n_novel, self.silhouette_ = A.estimate_n_clusters(
+                    Z[unl], 2, min(self.k_max, n_u - 1), random_state=seed
+                )
+            logger.info("estimated %d novel class(es)", n_novel)
+        else:
+            n_novel = int(self.n_novel)
+        self.n_novel_ = n_novel
+        Zl, yl, Zu = Z[~unl], codes[~unl], Z[unl]
+        conf_u = np.ones(n_u)
+        if self.method in ("kmeans", "pbn", "gcd-kmeans"):
+            res = A.ncd_kmeans(
+                Zu, Zl, yl, n_known, n_novel, mode="gcd" if gcd else "ncd", random_state=seed
+            )
+            self.centroids_ = res.centroids
+            cand = res.centroids if gcd else res.centroids[n_known:]
+            nearest, conf_u = A.assignment_confidence(Zu, cand)
+            assign = nearest + (0 if gcd else n_known)
+        elif self.method == "gcd-gmm":
+            means, var, R = A.gcd_gmm(Zu, Zl, yl, n_known, n_novel, random_state=seed)
+            self.centroids_, self.variances_ = means, var
+            assign, conf_u = R.argmax(1), R.max(1)
+        else:  # spectral
+            if len(Z) > 5000:
+                raise InputError(
+                    f"spectral discovery builds a dense {len(Z)} x {len(Z)} kernel; it takes at "
+                    "most 5,000 rows: use method='kmeans' or 'pbn', or subsample"
+                )
+            labels, info = A.ncd_spectral(Zu, Zl, yl, n_known, n_novel, random_state=seed)
+            self.details_["spectral"] = info
+            assign = n_known + labels
+            known = np.array([Zl[yl == c].mean(0) for c in range(n_known)])
+            novel = np.array([Zu[labels == j].mean(0) for j in range(n_novel)])
+            self.centroids_ = np.vstack([known, novel])
+            _, conf_u = A.assignment_confidence(Zu, self.centroids_[n_known:])
+        names = np.array(
+            [*map(str, self.known_classes_), *(f"{NOVEL_PREFIX}{j}" for j in range(n_novel))],
+            dtype=object,
+        )
+        labels_all = np.empty(len(codes), dtype=object)
+        labels_all[~unl] = np.asarray(self.known_classes_, dtype=object)[yl]
+        labels_all[unl] = names[assign]
+        self.cluster_names_ = names
+        self.labels_ = labels_all
+        self.confidence_ = np.ones(len(codes))
+        self.confidence_[unl] = conf_u
+        self.unlabeled_ = unl
+        return self
+
+    def predict(self, X: Any, novel_only: bool = False) -> np.ndarray:
+        """Assign new rows to the nearest known class or novel cluster (centroid methods).
+
+        ``novel_only=True`` assigns among the novel clusters only (for rows known to be
+        novel, as when scoring discovery). For ``"pbn"`` and ``"spectral"``, whose space or
+        clustering belongs to the fitted rows, this raises; use ``labels_``.
+        """
+        check_is_fitted(self, "labels_")
+        if self.method in ("pbn", "spectral"):
+            raise InputError(
+                f"method={self.method!r} discovers clusters of the fitted rows only; read "
+                "labels_ (refit with the new rows to place them)"
+            )
+        Z = np.asarray(self.encoder_.transform(X), dtype=float)
+        n_known = len(self.known_classes_)
+        if novel_only:
+            nearest, _ = A.assignment_confidence(Z, self.centroids_[n_known:])
+            return self.cluster_names_[n_known + nearest]
+        nearest, _ = A.assignment_confidence(Z, self.centroids_)  # a new row may be known
+        return self.cluster_names_[nearest]
