@@ -1,6 +1,7 @@
 """Regenerate the tables of benchmarks/RESULTS.md from a `fewlabels bench` results file.
 
     python benchmarks/results_md.py benchmarks/results/suite/results.csv
+    python benchmarks/results_md.py benchmarks/results/suite-deep/results.csv deep
 
 Only the part between the `<!-- tables -->` markers is rewritten; the reading around it is
 written by hand.
@@ -40,7 +41,7 @@ def tables(path: Path) -> str:
         "",
         "Rank 1 is the best accuracy within a (dataset, protocol, budget, seed) cell, averaged"
         " over the cells a method finished; accuracy is averaged over datasets, protocols and"
-        " seeds. Fit time is the median single-thread fit.",
+        " seeds. Median fit: seconds per fit on this machine (both cores).",
         "",
         "| method | family | mean rank | "
         + " | ".join(f"acc. {b:.0%}" for b in budgets)
@@ -102,12 +103,16 @@ def tables(path: Path) -> str:
 
 
 def main() -> None:
+    """``results_md.py CSV [NAME]``: rewrite the tables between the NAME markers."""
     path = Path(sys.argv[1] if len(sys.argv) > 1 else HERE / "results" / "suite" / "results.csv")
+    name = sys.argv[2] if len(sys.argv) > 2 else ""
+    start = START.replace("tables", f"tables{':' + name if name else ''}")
+    end = END.replace("tables", f"tables{':' + name if name else ''}")
     target = HERE / "RESULTS.md"
     text = target.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    target.write_text(f"{head}{START}\n{tables(path)}\n{END}{tail}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    target.write_text(f"{head}{start}\n{tables(path)}\n{end}{tail}")
 
 
 if __name__ == "__main__":

@@ -17,3 +17,13 @@ def test_lazy_attributes():
 
     assert fewlabels.TableEncoder.__name__ == "TableEncoder"
     assert "LabelSpreadingClassifier" in dir(fewlabels)
+
+
+def test_deep_and_discovery_import_without_loading_torch():
+    """The deep estimators and discovery import (and can be listed) without torch loading."""
+    code = (
+        "import sys, fewlabels.deep, fewlabels.discovery, fewlabels.methods; "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
