@@ -466,5 +466,5 @@ class DiverseHeads(Objective):
             probs = torch.stack([F.softmax(h(f_u), dim=1) for h in self.heads])
             s, _ = t_similarity(probs)
             loss = loss + self.gamma * s.mean()
-            logs["t_similarity"] = float(s.mean())
+            logs["t_similarity"] = _f(s.mean())
         return loss, logs
