@@ -20,7 +20,7 @@ from .data.io import as_pandas
 from .data.labels import encode_target
 from .exceptions import InputError
 
-__all__ = ["BaseFewLabelsClassifier", "WrapsEstimatorMixin", "predict_proba_chunked"]
+__all__ = ["BaseFewLabelsClassifier", "WrapsEstimatorMixin", "predict_proba_chunked", "validate_X"]
 
 
 def predict_proba_chunked(
@@ -40,6 +40,18 @@ def predict_proba_chunked(
             model.predict_proba(_safe_indexing(X, part))
         )
     return out
+
+
+def validate_X(estimator: Any, X: Any, reset: bool, accepts_tables: bool, allow_nan: bool) -> Any:
+    """Check ``X`` for ``estimator`` (``n_features_in_``, names): a table stays a pandas
+    DataFrame when ``accepts_tables`` (native categoricals untouched), else an array."""
+    if accepts_tables and _is_table(X):
+        frame = as_pandas(X)
+        validate_data(estimator, frame, skip_check_array=True, reset=reset)
+        return frame
+    return validate_data(
+        estimator, X, reset=reset, ensure_all_finite="allow-nan" if allow_nan else True
+    )
 
 
 class WrapsEstimatorMixin:
@@ -73,13 +85,7 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _validate_X(self, X: Any, reset: bool) -> Any:
-        if self._accepts_tables and _is_table(X):
-            frame = as_pandas(X)
-            validate_data(self, frame, skip_check_array=True, reset=reset)
-            return frame
-        return validate_data(
-            self, X, reset=reset, ensure_all_finite="allow-nan" if self._allow_nan else True
-        )
+        return validate_X(self, X, reset, self._accepts_tables, self._allow_nan)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseFewLabelsClassifier:

@@ -116,6 +116,19 @@ def _predictions_frame(
     return out
 
 
+def output_paths(out: Any, names: dict[str, str], data: Any) -> dict[str, Path]:
+    """``{key: out / file name}`` for a run's outputs, after checking that ``out`` is not a
+    file and that no output would overwrite the input ``data``. Empty when ``out`` is None."""
+    if out is None:
+        return {}
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file; give a folder")
+    paths = {key: out_dir / name for key, name in names.items()}
+    _check_not_input(list(paths.values()), data)
+    return paths
+
+
 def _check_not_input(outputs: list[Path], data: Any) -> None:
     if isinstance(data, (str, os.PathLike)):
         src = Path(data).resolve()
@@ -183,17 +196,11 @@ def fit_table(
     )
     if fmt not in {"csv", "parquet"}:
         raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
-    paths: dict[str, Path] = {}
-    if out is not None:
-        out_dir = Path(out)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError(f"--out {out_dir} is a file; give a folder")
-        paths = {
-            "model": out_dir / "model.skops",
-            "predictions": out_dir / f"predictions.{fmt}",
-            "report": out_dir / "report.html",
-        }
-        _check_not_input(list(paths.values()), data)
+    paths = output_paths(
+        out,
+        {"model": "model.skops", "predictions": f"predictions.{fmt}", "report": "report.html"},
+        data,
+    )
 
     ev = None
     if evidence and method != "auto":

@@ -264,8 +264,8 @@ def run_benchmark(
         for name in config.datasets:
             for protocol in config.protocols:
                 for budget in config.budgets:
-                    key = (name, protocol, str(float(budget)), str(int(seed)))
-                    pending = [m for m in config.methods if (*key, m) not in done]
+                    cell = {"dataset": name, "protocol": protocol, "budget": budget, "seed": seed}
+                    pending = [m for m in config.methods if _key({**cell, "method": m}) not in done]
                     if pending:
                         groups.append((name, protocol, budget, seed, pending))
     total = len(config.datasets) * len(config.protocols) * len(config.budgets)

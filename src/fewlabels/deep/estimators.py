@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseFewLabelsClassifier
+from ..base import BaseFewLabelsClassifier, validate_X
 from ..data.labels import UNLABELED
 from ..selftrain.confidence import ConfidenceMeasure
 from ._torch import import_torch
@@ -209,8 +209,13 @@ class BaseDeepClassifier(_DeepMixin, BaseFewLabelsClassifier):
         raise NotImplementedError
 
     def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+        self._train(X, codes, random_state, self._objective())
+
+    def _train(
+        self, X: Any, codes: np.ndarray, random_state: np.random.RandomState, objective: Any
+    ) -> None:
+        """Train ``objective`` on the rows and keep what predicting needs."""
         ctx = self._context(X, codes, len(self.classes_), random_state)
-        objective = self._objective()
         self.history_ = self._run(objective, ctx)
         self.n_epochs_ = len(self.history_)
         self.best_epoch_ = self.history_[-1].get("best_epoch")
@@ -679,11 +684,8 @@ class PretrainedClassifier(BaseDeepClassifier):
 
         seed = random_state.randint(np.iinfo(np.int32).max)
         encoder, self.pretrain_history_ = _pretrain(self, X, seed, self.pretrain_epochs, 0.1)
-        self._objective = lambda: Supervised(backbone_state=encoder.state_dict())
-        try:
-            super()._fit(X, codes, np.random.RandomState(seed))
-        finally:
-            del self._objective
+        objective = Supervised(backbone_state=encoder.state_dict())  # fine-tuning
+        self._train(X, codes, np.random.RandomState(seed), objective)
 
 
 PretrainedClassifier.__init__ = _make_init({"pretext": "scarf", "pretrain_epochs": 30})  # type: ignore[method-assign]
@@ -789,17 +791,8 @@ class PretrainedEmbedding(_DeepMixin, TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any = None) -> PretrainedEmbedding:
-        from sklearn.utils.validation import validate_data
-
-        from ..data.encoder import _is_table
-        from ..data.io import as_pandas
-
         self._validate_params()
-        if _is_table(X):
-            X = as_pandas(X)
-            validate_data(self, X, skip_check_array=True, reset=True)
-        else:
-            X = validate_data(self, X, ensure_all_finite="allow-nan", reset=True)
+        X = validate_X(self, X, reset=True, accepts_tables=True, allow_nan=True)
         encoder, self.history_ = _pretrain(
             self, X, self.random_state, self.max_epochs, self.validation_fraction
         )
@@ -809,18 +802,10 @@ class PretrainedEmbedding(_DeepMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        from sklearn.utils.validation import validate_data
-
-        from ..data.encoder import _is_table
-        from ..data.io import as_pandas
         from .loop import predict_logits
 
         check_is_fitted(self, "network_state_")
-        if _is_table(X):
-            X = as_pandas(X)
-            validate_data(self, X, skip_check_array=True, reset=False)
-        else:
-            X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        X = validate_X(self, X, reset=False, accepts_tables=True, allow_nan=True)
         net = _build_backbone(self.network_spec_)
         _load_state(net, self.network_state_["encoder"])
         num, cat = self._tensors(X)

@@ -185,21 +185,31 @@ def gcd_gmm(
     return means, var, R[n_l:]
 
 
-def mst_sigma(X: np.ndarray, s_min: float) -> float:
-    """Kernel width such that the longest edge of the minimum spanning tree gets affinity
-    ``s_min``: exp(-d_max^2 / (2 sigma^2)) = s_min (DAMI 2024, Eq. 1)."""
-    from scipy.sparse.csgraph import minimum_spanning_tree
+def _sq_distances(X: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import pdist, squareform
 
-    D = squareform(pdist(X))
-    d_max = float(minimum_spanning_tree(D).max())
+    return squareform(pdist(X, "sqeuclidean"))
+
+
+def mst_longest_edge(D2: np.ndarray) -> float:
+    """The longest edge of the minimum spanning tree, from squared pairwise distances."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    return float(minimum_spanning_tree(np.sqrt(D2)).max())
+
+
+def mst_sigma(X: np.ndarray, s_min: float, d_max: float | None = None) -> float:
+    """Kernel width such that the longest edge of the minimum spanning tree gets affinity
+    ``s_min``: exp(-d_max^2 / (2 sigma^2)) = s_min (DAMI 2024, Eq. 1). ``d_max`` (that edge's
+    length) may be given when it is already known, as it does not depend on ``s_min``."""
+    if d_max is None:
+        d_max = mst_longest_edge(_sq_distances(X))
     return d_max / np.sqrt(-2.0 * np.log(s_min)) if d_max > 0 else 1.0
 
 
-def _spectral_embedding(X: np.ndarray, sigma: float, n_vectors: int) -> np.ndarray:
-    from scipy.spatial.distance import pdist, squareform
-
-    A = np.exp(-squareform(pdist(X, "sqeuclidean")) / (2.0 * sigma**2))
+def _spectral_embedding(D2: np.ndarray, sigma: float, n_vectors: int) -> np.ndarray:
+    """The leading non-trivial eigenvectors of D^-1/2 A D^-1/2, A the Gaussian kernel of ``D2``."""
+    A = np.exp(-D2 / (2.0 * sigma**2))
     np.fill_diagonal(A, 0.0)
     d = A.sum(1)
     inv = np.where(d > 0, 1.0 / np.sqrt(np.maximum(d, 1e-300)), 0.0)
@@ -240,14 +250,16 @@ def ncd_spectral(
     K = n_known + n_novel
     u_grid = u_grid or tuple(sorted({n_novel, K, 2 * K}))
     scores = {}
+    D2 = _sq_distances(X_all)  # distances and the MST do not depend on s_min: computed once
+    d_max = mst_longest_edge(D2)
     for s_min in s_min_grid:
-        sigma = mst_sigma(X_all, s_min)
-        E = _spectral_embedding(X_all, sigma, max(u_grid))
+        E = _spectral_embedding(D2, mst_sigma(X_all, s_min, d_max), max(u_grid))
         for u in u_grid:
             labels = _kmeans_labels(E[:, :u], K, random_state)
             scores[(s_min, u)] = cluster_accuracy(y_labeled, labels[:n_l])
     s_min, u = max(scores, key=lambda k: (scores[k], -k[1]))
-    E = _spectral_embedding(X_unlabeled, mst_sigma(X_unlabeled, s_min), max(1, u))
+    D2 = _sq_distances(X_unlabeled)
+    E = _spectral_embedding(D2, mst_sigma(X_unlabeled, s_min, mst_longest_edge(D2)), max(1, u))
     labels = (
         _kmeans_labels(E, n_novel, random_state) if n_novel > 1 else np.zeros(len(X_unlabeled), int)
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -124,7 +123,7 @@ def discover_table(
     cluster and a ``confidence``) and ``report.html`` into ``out``. Returns a summary.
     """
     from ..data.io import read_table, write_table, write_text
-    from ..workflow import _check_not_input, prepare_target
+    from ..workflow import output_paths, prepare_target
     from .estimator import NovelClassDiscovery
 
     frame = read_table(data)
@@ -134,13 +133,7 @@ def discover_table(
             f"every row of {target!r} has a label, so there is nothing to discover; leave the "
             "target blank on the rows whose class is unknown"
         )
-    paths: dict[str, Path] = {}
-    if out is not None:
-        out_dir = Path(out)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError(f"--out {out_dir} is a file; give a folder")
-        paths = {"discoveries": out_dir / "discoveries.csv", "report": out_dir / "report.html"}
-        _check_not_input(list(paths.values()), data)
+    paths = output_paths(out, {"discoveries": "discoveries.csv", "report": "report.html"}, data)
     model = NovelClassDiscovery(method, n_novel=n_novel, random_state=random_state).fit(X, y)
     unl = model.unlabeled_
     frame_u = frame.loc[unl].drop(columns=[target])
