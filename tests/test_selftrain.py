@@ -267,6 +267,15 @@ def test_boosting_chain_equals_continued_booster():
         y = (X[:, 0] > 0).astype(int) + ((X[:, 1] > 1).astype(int) if n_classes == 3 else 0)
         rows = np.arange(300)
         chain = BoostingChain.start(LGBMClassifier(n_estimators=20, **params), X, rows, y)
+        trained = chain.add_stage(10, rows[50:], y[50:], chain.raw_score(X[50:]))
+        # the training rows' scores read back from the booster are the predicted raw scores
+        # (softmax scores up to a constant per row)
+        expected = chain.raw_score(X[50:])
+        if n_classes > 2:
+            trained = trained - trained.mean(axis=1, keepdims=True)
+            expected = expected - expected.mean(axis=1, keepdims=True)
+        np.testing.assert_allclose(trained, expected, atol=1e-7)
+        chain.stages[1:] = []
         chain.add_stage(10, rows, y, chain.raw_score(X))
         continued = LGBMClassifier(n_estimators=10, **params)
         continued.fit(X, y, init_model=chain.stages[0].booster_)

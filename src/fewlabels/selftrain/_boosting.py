@@ -25,6 +25,22 @@ _ROUNDS_ALIASES = (
 )
 
 
+def _raw_from_output(params: dict[str, Any]) -> Any:
+    """The inverse of LightGBM's output transform for its classification objectives, or None."""
+    objective = str(params.get("objective", ""))
+    if objective == "binary":
+        sigmoid = float(params.get("sigmoid", 1.0))
+
+        def logit(p: np.ndarray) -> np.ndarray:
+            p = np.clip(p, np.finfo(float).tiny, np.nextafter(1.0, 0.0))
+            return (np.log(p) - np.log1p(-p)) / sigmoid
+
+        return logit
+    if objective in ("multiclass", "softmax"):
+        return lambda p: np.log(np.maximum(p, np.finfo(float).tiny))
+    return None
+
+
 class BoostingChain:
     """LightGBM stages whose raw scores add up: one model fitted in several rounds.
 
@@ -69,8 +85,15 @@ class BoostingChain:
         y: np.ndarray,
         init_raw: np.ndarray,
         sample_weight: np.ndarray | None = None,
-    ) -> Any:
-        """Fit ``n_estimators`` trees on ``rows`` on top of ``init_raw``; returns the new booster."""
+    ) -> np.ndarray | None:
+        """Fit ``n_estimators`` trees on ``rows`` on top of ``init_raw``.
+
+        Returns the raw scores of ``rows`` after the new trees, read from the booster's own
+        training scores instead of predicting those rows again (``None`` when the objective's
+        output cannot be turned back into raw scores; the caller then predicts). For the
+        softmax objective the scores are shifted by a constant per row, which no probability
+        or later stage can see.
+        """
         import lightgbm as lgb
 
         subset = self._binned.subset(np.asarray(rows, dtype=np.int32)).construct()
@@ -78,9 +101,23 @@ class BoostingChain:
         subset.set_init_score(init_raw.ravel(order="F") if init_raw.ndim == 2 else init_raw)
         if sample_weight is not None:
             subset.set_weight(sample_weight)
-        booster = lgb.train(self.params, subset, num_boost_round=n_estimators)
+        invert = _raw_from_output(self.params)
+        trained: list[np.ndarray] = []
+
+        def keep_training_scores(env: Any) -> None:
+            if invert is not None and env.iteration == env.end_iteration - 1:
+                env.model.eval_train(
+                    lambda out, _: (trained.append(invert(out)), ("", 0.0, False))[1]
+                )
+
+        booster = lgb.train(
+            {**self.params, "metric": "None"},
+            subset,
+            num_boost_round=n_estimators,
+            callbacks=[keep_training_scores],
+        )
         self.stages.append(booster)
-        return booster
+        return trained[0] if trained else None
 
     def release(self) -> None:
         """Drop the binned training table (it is not part of the model)."""
@@ -119,8 +156,22 @@ class BoostingChain:
     def raw_rows(
         self, X: Any, rows: np.ndarray, stages: slice = slice(None), chunk_size: int = 100_000
     ) -> np.ndarray:
+        rows = np.asarray(rows)
+        contiguous = (
+            rows.size > 0
+            and rows[-1] - rows[0] + 1 == rows.size
+            and (rows.size == 1 or bool(np.all(np.diff(rows) == 1)))
+        )
         parts = [
-            self.raw_score(_safe_indexing(X, rows[i : i + chunk_size]), stages)
+            self.raw_score(
+                _safe_indexing(
+                    X,
+                    slice(rows[i], rows[min(i + chunk_size, rows.size) - 1] + 1)
+                    if contiguous
+                    else rows[i : i + chunk_size],
+                ),
+                stages,
+            )
             for i in range(0, len(rows), chunk_size)
         ]
         return np.concatenate(parts) if parts else np.zeros(0)

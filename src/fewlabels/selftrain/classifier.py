@@ -328,16 +328,21 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
             weights = self._weights(current, labeled0, row_conf)
             if warm:
                 rows = np.flatnonzero(current != UNLABELED)
-                model.add_stage(
+                trained = model.add_stage(
                     self.warm_start_estimators,
                     rows,
                     current[rows],
                     raw[rows],
                     None if weights is None else weights[rows],
                 )
-                raw += model.raw_rows(
-                    X, every_row, stages=slice(-1, None), chunk_size=self.chunk_size
-                )
+                # only rows the new trees were not trained on need predicting
+                rest = every_row if trained is None else np.flatnonzero(current == UNLABELED)
+                if trained is not None:
+                    raw[rows] = trained
+                if rest.size:
+                    raw[rest] += model.raw_rows(
+                        X, rest, stages=slice(-1, None), chunk_size=self.chunk_size
+                    )
             else:
                 model = self._fit_base(base, X, current, weights)
         if warm:
