@@ -68,6 +68,20 @@ def test_pbn_recovers_blobs():
     assert model.representation_.shape[0] == len(X)
 
 
+def test_tabularncd_recovers_blobs():
+    pytest.importorskip("torch")
+    X, y, target = _blobs()
+    model = NovelClassDiscovery("tabularncd", n_novel=3, random_state=0).fit(X, target)
+    unl = model.unlabeled_
+    assert cluster_accuracy(y[unl], model.labels_[unl]) >= 0.95
+    assert all(str(v).startswith("novel-") for v in model.labels_[unl])
+    assert ((model.confidence_ >= 0) & (model.confidence_ <= 1)).all()
+    phases = {r["phase"] for r in model.details_["tabularncd_history"]}
+    assert phases == {"vime", "joint"}
+    with pytest.raises(InputError, match="labels_"):
+        model.predict(X[:3])
+
+
 @pytest.mark.parametrize("method", ["gcd-kmeans", "gcd-gmm"])
 def test_gcd_places_known_rows_in_their_class(method):
     X, y, target = _blobs(gcd_share=0.3)

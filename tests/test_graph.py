@@ -37,6 +37,26 @@ def test_cg_matches_closed_form():
     assert n_iter > 0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cg_in_row_blocks_matches_closed_form(monkeypatch, dtype):
+    """The threaded path (row blocks, in-place scaled products) solves the same system."""
+    import fewlabels.graph._graph as G
+
+    monkeypatch.setattr(G, "PARALLEL_MIN_ROWS", 0)
+    X, _, codes = _blobs(150)
+    S = normalize_graph(knn_graph(X, 8, knn="exact").W).astype(dtype)
+    F, n_iter = spread_labels(S, codes, 3, alpha=0.9, tol=1e-7, max_iter=1000, order=None)
+    exact = spread_labels_closed_form(S.astype(np.float64), codes, 3, alpha=0.9)
+    np.testing.assert_allclose(F, exact, rtol=1e-4, atol=1e-6)
+    op = G.ParallelMatmul(S, n_jobs=2)
+    assert len(op.slices) == 2  # really split in two blocks
+    op.close()
+    # with a locality order too
+    order = np.random.default_rng(0).permutation(len(codes))
+    F2, _ = spread_labels(S, codes, 3, alpha=0.9, tol=1e-7, max_iter=1000, order=order)
+    np.testing.assert_allclose(F2, exact, rtol=1e-4, atol=1e-6)
+
+
 def test_propagation_matches_harmonic_solution():
     X, _, codes = _blobs(120)
     W = knn_graph(X, 8, knn="exact").W

@@ -411,7 +411,9 @@ def discover(
     method: Annotated[
         str,
         typer.Option(
-            "--method", "-m", help="kmeans, spectral, pbn (needs [deep]), gcd-kmeans or gcd-gmm."
+            "--method",
+            "-m",
+            help="kmeans, spectral, pbn or tabularncd (both need \\[deep]), gcd-kmeans or gcd-gmm.",
         ),
     ] = "kmeans",
     out: Annotated[

@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 #: Novel clusters are named ``novel-0``, ``novel-1``, ... in ``labels_``.
 NOVEL_PREFIX = "novel-"
 
-METHODS = ("kmeans", "spectral", "pbn", "gcd-kmeans", "gcd-gmm")
+METHODS = ("kmeans", "spectral", "pbn", "tabularncd", "gcd-kmeans", "gcd-gmm")
+_DEEP_METHODS = ("pbn", "tabularncd")
 
 
 class NovelClassDiscovery(BaseEstimator):
@@ -31,7 +32,8 @@ class NovelClassDiscovery(BaseEstimator):
 
     Parameters
     ----------
-    method : {"kmeans", "spectral", "pbn", "gcd-kmeans", "gcd-gmm"}, default="kmeans"
+    method : {"kmeans", "spectral", "pbn", "tabularncd", "gcd-kmeans", "gcd-gmm"}, \
+default="kmeans"
         Novel class discovery (every unlabeled row is taken to be novel):
 
         - ``"kmeans"``: NCD k-means, known centroids fixed at the known classes' means,
@@ -39,7 +41,12 @@ class NovelClassDiscovery(BaseEstimator):
         - ``"spectral"``: NCD spectral clustering, kernel width from the minimum spanning
           tree, parameters chosen on the known classes (at most 5,000 rows);
         - ``"pbn"``: PBN's latent space (classification of the known classes plus
-          reconstruction of every row; the ``deep`` extra), then NCD k-means in it.
+          reconstruction of every row; the ``deep`` extra), then NCD k-means in it;
+        - ``"tabularncd"``: TabularNCD (the ``deep`` extra): a VIME-pretrained encoder, then
+          a classification head (known classes + "unlabeled") and a clustering head trained
+          with top-k cosine pairwise pseudo-labels and consistency against SMOTE-NC-style
+          augmentations; unlabeled rows go to the clustering head's argmax. ``"auto"``
+          counts novel classes in the pretrained latent space.
 
         Generalized category discovery (unlabeled rows may also be known classes):
         ``"gcd-kmeans"`` (semi-supervised k-means, labeled rows keep their class) and
@@ -52,6 +59,12 @@ class NovelClassDiscovery(BaseEstimator):
     k_max : int, default=20
     pbn_epochs : int, default=200
         Most PBN training epochs (the paper trains 200).
+    tabularncd_epochs : int, default=30
+        TabularNCD's pre-training and joint-training epochs (the paper trains 30 of each).
+    tabularncd_params : dict or None, default=None
+        Other TabularNCD settings (``topk``, ``w_classif``, ``w_cluster``, ``lr_classif``,
+        ``lr_cluster``, ``k_neighbors``, ``dropout``, ``batch_size``; see
+        :data:`fewlabels.discovery.tabularncd.TABULARNCD_DEFAULTS`).
     random_state : int, RandomState or None, default=None
 
     Attributes
@@ -80,6 +93,8 @@ class NovelClassDiscovery(BaseEstimator):
         "n_novel": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "k_max": [Interval(Integral, 2, None, closed="left")],
         "pbn_epochs": [Interval(Integral, 1, None, closed="left")],
+        "tabularncd_epochs": [Interval(Integral, 1, None, closed="left")],
+        "tabularncd_params": [dict, None],
         "random_state": ["random_state"],
     }
 
@@ -90,12 +105,16 @@ class NovelClassDiscovery(BaseEstimator):
         n_novel: Any = "auto",
         k_max: int = 20,
         pbn_epochs: int = 200,
+        tabularncd_epochs: int = 30,
+        tabularncd_params: dict | None = None,
         random_state: Any = None,
     ):
         self.method = method
         self.n_novel = n_novel
         self.k_max = k_max
         self.pbn_epochs = pbn_epochs
+        self.tabularncd_epochs = tabularncd_epochs
+        self.tabularncd_params = tabularncd_params
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
@@ -154,10 +173,33 @@ class NovelClassDiscovery(BaseEstimator):
                 X, codes, n_known, max_epochs=self.pbn_epochs, random_state=seed
             )
             self.details_["pbn_history"] = history
-        self.representation_ = Z
         gcd = self.method.startswith("gcd")
         self.silhouette_ = None
-        if self.n_novel == "auto":
+        deep_result = None
+        if self.method == "tabularncd":
+            from .tabularncd import tabularncd
+
+            deep_result = tabularncd(
+                X,
+                codes,
+                n_known,
+                None if self.n_novel == "auto" else int(self.n_novel),
+                estimate=lambda Zu: A.estimate_n_clusters(
+                    Zu, 2, min(self.k_max, n_u - 1), random_state=seed
+                ),
+                random_state=seed,
+                **{
+                    "epochs": self.tabularncd_epochs,
+                    "pretrain_epochs": self.tabularncd_epochs,
+                    **(self.tabularncd_params or {}),
+                },
+            )
+            Z = deep_result["representation"]
+            self.details_["tabularncd_history"] = deep_result["history"]
+            self.silhouette_ = deep_result["silhouette"]
+            n_novel = deep_result["n_novel"]
+        self.representation_ = Z
+        if deep_result is None and self.n_novel == "auto":
             if gcd:
                 k, self.silhouette_ = A.estimate_n_clusters(
                     Z,
@@ -171,12 +213,16 @@ class NovelClassDiscovery(BaseEstimator):
                     Z[unl], 2, min(self.k_max, n_u - 1), random_state=seed
                 )
             logger.info("estimated %d novel class(es)", n_novel)
-        else:
+        elif deep_result is None:
             n_novel = int(self.n_novel)
         self.n_novel_ = n_novel
         Zl, yl, Zu = Z[~unl], codes[~unl], Z[unl]
         conf_u = np.ones(n_u)
-        if self.method in ("kmeans", "pbn", "gcd-kmeans"):
+        if deep_result is not None:
+            assign = n_known + deep_result["assign"]
+            conf_u = deep_result["confidence"]
+            self.centroids_ = self._centroids(Zl, yl, Zu, assign - n_known, n_known, n_novel)
+        elif self.method in ("kmeans", "pbn", "gcd-kmeans"):
             res = A.ncd_kmeans(
                 Zu, Zl, yl, n_known, n_novel, mode="gcd" if gcd else "ncd", random_state=seed
             )
@@ -197,9 +243,7 @@ class NovelClassDiscovery(BaseEstimator):
             labels, info = A.ncd_spectral(Zu, Zl, yl, n_known, n_novel, random_state=seed)
             self.details_["spectral"] = info
             assign = n_known + labels
-            known = np.array([Zl[yl == c].mean(0) for c in range(n_known)])
-            novel = np.array([Zu[labels == j].mean(0) for j in range(n_novel)])
-            self.centroids_ = np.vstack([known, novel])
+            self.centroids_ = self._centroids(Zl, yl, Zu, labels, n_known, n_novel)
             _, conf_u = A.assignment_confidence(Zu, self.centroids_[n_known:])
         names = np.array(
             [*map(str, self.known_classes_), *(f"{NOVEL_PREFIX}{j}" for j in range(n_novel))],
@@ -215,15 +259,25 @@ class NovelClassDiscovery(BaseEstimator):
         self.unlabeled_ = unl
         return self
 
+    @staticmethod
+    def _centroids(Zl, yl, Zu, labels, n_known: int, n_novel: int) -> np.ndarray:
+        """Class and cluster means (a cluster that got no row sits at the unlabeled mean)."""
+        known = np.array([Zl[yl == c].mean(0) for c in range(n_known)])
+        novel = np.array(
+            [Zu[labels == j].mean(0) if (labels == j).any() else Zu.mean(0) for j in range(n_novel)]
+        )
+        return np.vstack([known, novel])
+
     def predict(self, X: Any, novel_only: bool = False) -> np.ndarray:
         """Assign new rows to the nearest known class or novel cluster (centroid methods).
 
         ``novel_only=True`` assigns among the novel clusters only (for rows known to be
-        novel, as when scoring discovery). For ``"pbn"`` and ``"spectral"``, whose space or
+        novel, as when scoring discovery). For ``"pbn"``, ``"tabularncd"`` and ``"spectral"``,
+        whose space or
         clustering belongs to the fitted rows, this raises; use ``labels_``.
         """
         check_is_fitted(self, "labels_")
-        if self.method in ("pbn", "spectral"):
+        if self.method in (*_DEEP_METHODS, "spectral"):
             raise InputError(
                 f"method={self.method!r} discovers clusters of the fitted rows only; read "
                 "labels_ (refit with the new rows to place them)"

@@ -13,6 +13,11 @@ import scipy.sparse as sp
 from ..data.labels import UNLABELED
 from ._knn import NeighborIndex, build_index
 
+try:  # scipy's kernel for CSR x dense (accumulates into its output; releases the GIL)
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a scipy without it falls back to ``@``
+    _csr_matvecs = None
+
 __all__ = [
     "KnnGraph",
     "block_cg",
@@ -26,6 +31,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Graphs with at least this many rows are multiplied and solved in row blocks, in threads.
+PARALLEL_MIN_ROWS = 20_000
 
 #: A row's local scale is its distance to this neighbour (Zelnik-Manor & Perona use the 7th).
 SCALE_NEIGHBOR = 7
@@ -119,15 +127,16 @@ def knn_graph(
     idx = np.where(valid, idx, np.arange(n)[:, None])
     scales = local_scales(values) if metric == "euclidean" else np.ones(n)
     w = edge_weights(values, metric, power, scales, scales[idx])
-    w = np.where(valid & (idx != np.arange(n)[:, None]), w, 0.0)
-    rows = np.repeat(np.arange(n), k)
-    W = sp.csr_matrix((w.ravel(), (rows, idx.ravel())), shape=(n, n))
+    # self-loops and missing neighbours get weight 0 and are dropped below
+    w = np.where(valid & (idx != np.arange(n)[:, None]), w, 0.0).astype(np.float32)
+    # k entries a row: the CSR arrays are the search results as they are
+    W = sp.csr_matrix((w.ravel(), idx.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    W.sum_duplicates()
     W = (W.minimum(W.T) if mutual else W.maximum(W.T)).tocsr()
-    W.setdiag(0.0)
     W.eliminate_zeros()
-    degree = np.asarray(W.sum(axis=1), dtype=np.float64).ravel()
+    degree = np.asarray(W.sum(axis=1, dtype=np.float64)).ravel()
     return KnnGraph(
-        W=W.astype(np.float32),
+        W=W,
         scales=scales,
         degree=degree,
         index=index,
@@ -173,28 +182,62 @@ def block_cg(
     serves all columns, and the updates are in place. Stops when every column's residual
     is below ``tol`` times its right-hand side's norm. Returns ``(X, iterations, converged)``.
     """
+
+    def rows_matvec(V: np.ndarray, out: np.ndarray, rows: slice) -> None:
+        out[rows] = matvec(V)
+
+    return _block_cg(rows_matvec, B, tol, max_iter, x0)
+
+
+def _block_cg(
+    matvec_rows,
+    B: np.ndarray,
+    tol: float,
+    max_iter: int,
+    x0: np.ndarray | None = None,
+    row_map=None,
+) -> tuple[np.ndarray, int, bool]:
+    """:func:`block_cg` whose work is split in row blocks.
+
+    ``matvec_rows(V, out, rows)`` writes rows ``rows`` (a slice) of ``A @ V`` into ``out``;
+    ``row_map(fn)`` calls ``fn(rows)`` for every row block (in threads) and returns the
+    results, by default one block of all rows. Every step of an iteration (the product, the
+    updates and the column sums) runs block by block, so two cores share all of it.
+    """
+    run = row_map or (lambda fn: [fn(slice(None))])
     X = np.zeros_like(B) if x0 is None else x0.copy()
-    R = B - matvec(X) if x0 is not None else B.copy()
+    R = B.copy()
+    AP = np.empty_like(B)
+    if x0 is not None:
+        run(lambda s: matvec_rows(X, AP, s))
+        R -= AP
     P = R.copy()
-    tmp = np.empty_like(B)
     rs = np.einsum("ij,ij->j", R, R)
     target = (tol * np.maximum(np.linalg.norm(B, axis=0), 1e-30)) ** 2
     it = 0
+
+    def product(s: slice) -> np.ndarray:
+        matvec_rows(P, AP, s)
+        return np.einsum("ij,ij->j", P[s], AP[s])
+
+    def update(s: slice) -> np.ndarray:
+        X[s] += P[s] * alpha
+        R[s] -= AP[s] * alpha
+        return np.einsum("ij,ij->j", R[s], R[s])
+
+    def direction(s: slice) -> None:
+        P[s] *= beta
+        P[s] += R[s]
+
     for it in range(1, max_iter + 1):
         active = rs > target
         if not active.any():
             return X, it - 1, True
-        AP = matvec(P)
-        pAp = np.einsum("ij,ij->j", P, AP)
+        pAp = np.sum(run(product), axis=0)
         alpha = np.where(active & (pAp > 0), rs / np.where(pAp > 0, pAp, 1.0), 0.0).astype(B.dtype)
-        np.multiply(P, alpha, out=tmp)
-        X += tmp
-        np.multiply(AP, alpha, out=tmp)
-        R -= tmp
-        rs_new = np.einsum("ij,ij->j", R, R)
+        rs_new = np.sum(run(update), axis=0)
         beta = np.where(active, rs_new / np.where(rs > 0, rs, 1.0), 0.0).astype(B.dtype)
-        P *= beta
-        P += R
+        run(direction)
         rs = rs_new
     return X, it, bool((rs <= target).all())
 
@@ -214,10 +257,40 @@ class ParallelMatmul:
             S = S[order][:, order].tocsr()
         self.order = order
         n_jobs = n_jobs or min(os.cpu_count() or 1, 8)
-        n_blocks = n_jobs if S.shape[0] >= 20_000 else 1
+        n_blocks = n_jobs if S.shape[0] >= PARALLEL_MIN_ROWS else 1
         bounds = np.linspace(0, S.shape[0], n_blocks + 1).astype(int)
-        self.blocks = [S[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.blocks = [S[s] for s in self.slices]
         self._pool = ThreadPoolExecutor(n_blocks) if n_blocks > 1 else None
+        self._scaled = {}
+
+    def row_map(self, fn):
+        """``fn(rows)`` for every row block, in the threads; the results in block order."""
+        if self._pool is None:
+            return [fn(s) for s in self.slices]
+        return list(self._pool.map(fn, self.slices))
+
+    def add_product(self, V: np.ndarray, out: np.ndarray, rows: slice, scale: float) -> None:
+        """``out[rows] += scale * S[rows] @ V`` without temporaries (``V`` C-contiguous)."""
+        block = self.blocks[self.slices.index(rows)]
+        if _csr_matvecs is None or block.dtype != V.dtype or V.dtype != out.dtype:
+            out[rows] += scale * (block @ V)
+            return
+        scaled = self._scaled.get((rows.start, scale))
+        if scaled is None:
+            scaled = (block.data * block.dtype.type(scale)).astype(block.dtype)
+            self._scaled[(rows.start, scale)] = scaled
+        n_rows, n_cols = block.shape
+        _csr_matvecs(
+            n_rows,
+            n_cols,
+            V.shape[1],
+            block.indptr,
+            block.indices,
+            scaled,
+            V.ravel(),
+            out[rows].ravel(),
+        )
 
     def permute(self, V: np.ndarray) -> np.ndarray:
         return V if self.order is None else V[self.order]
@@ -257,15 +330,13 @@ def spread_labels(
     op = ParallelMatmul(S, order)
     dtype = np.float32 if S.dtype == np.float32 else np.float64
 
-    def matvec(V: np.ndarray) -> np.ndarray:
-        out = op(V)
-        out *= -alpha
-        out += V
-        return out
+    def matvec_rows(V: np.ndarray, out: np.ndarray, rows: slice) -> None:  # (I - alpha S) V
+        out[rows] = V[rows]
+        op.add_product(V, out, rows, -alpha)
 
     try:
-        Y = op.permute(seed_matrix(codes, n_classes).astype(dtype))
-        F, it, ok = block_cg(matvec, Y, tol, max_iter)
+        Y = np.ascontiguousarray(op.permute(seed_matrix(codes, n_classes).astype(dtype)))
+        F, it, ok = _block_cg(matvec_rows, Y, tol, max_iter, row_map=op.row_map)
     finally:
         op.close()
     if not ok:
