@@ -68,6 +68,21 @@ def test_pbn_recovers_blobs():
     assert model.representation_.shape[0] == len(X)
 
 
+def test_standardize_false_keeps_the_columns_units():
+    X, y, target = _blobs()
+    X = X * np.array([1.0, 10.0, 1.0, 1.0, 1.0, 1.0])  # one column in other units
+    raw = NovelClassDiscovery("kmeans", n_novel=3, standardize=False, random_state=0)
+    raw.fit(X, target)
+    std = NovelClassDiscovery("kmeans", n_novel=3, random_state=0).fit(X, target)
+    # the clustered space is the table itself (up to centring), or its standardized version
+    spread = raw.representation_.std(axis=0)
+    assert spread[1] == pytest.approx(X[:, 1].std()) and spread[0] == pytest.approx(X[:, 0].std())
+    np.testing.assert_allclose(std.representation_.std(axis=0), 1.0)
+    # predict encodes new rows the same way: the fitted rows land in their own clusters
+    unl = raw.unlabeled_
+    np.testing.assert_array_equal(raw.predict(X[unl], novel_only=True), raw.labels_[unl])
+
+
 def test_tabularncd_recovers_blobs():
     pytest.importorskip("torch")
     X, y, target = _blobs()
@@ -177,6 +192,10 @@ def test_cli_discover_writes_rows_report_and_summary(tmp_path):
     assert data.read_bytes() == before  # the input is untouched
     r = cli("discover", str(data), "-t", "kind", "--n-novel", "3", "-o", str(tmp_path / "o3"))
     assert r.returncode == 0
+    r = cli("discover", str(data), "-t", "kind", "--keep-units", "-o", str(tmp_path / "raw"))
+    assert r.returncode == 0, r.stderr
+    found = pd.read_csv(tmp_path / "raw" / "discoveries.csv")
+    assert cluster_accuracy(y[y >= 3], found["discovered"]) >= 0.95
 
 
 @pytest.mark.parametrize(

@@ -416,6 +416,14 @@ def discover(
             help="kmeans, spectral, pbn or tabularncd (both need \\[deep]), gcd-kmeans or gcd-gmm.",
         ),
     ] = "kmeans",
+    standardize: Annotated[
+        bool,
+        typer.Option(
+            "--standardize/--keep-units",
+            help="Scale numeric columns to unit variance before clustering (default), or keep "
+            "their units when they share one (pixels, counts).",
+        ),
+    ] = True,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for discoveries.csv and report.html.")
     ] = Path("fewlabels-discover"),
@@ -452,6 +460,7 @@ def discover(
         method=method,
         n_novel=k,
         unlabeled_value=unlabeled_value,
+        standardize=standardize,
         random_state=seed,
     )
     _emit(summary, as_json)

@@ -28,12 +28,16 @@ class Pretext(Objective):
 
     def build(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.encoder = ctx.backbone()
+        self.encoder = self.make_encoder(ctx)
         self._build_heads(ctx)
         init_parameters(self.heads, ctx.generator)
         self.optimizer = ctx.optimizer(
             list(self.encoder.parameters()) + list(self.heads.parameters())
         )
+
+    def make_encoder(self, ctx: Context) -> nn.Module:
+        """The network being pre-trained (the configured backbone unless overridden)."""
+        return ctx.backbone()
 
     def _build_heads(self, ctx: Context) -> None:
         raise NotImplementedError

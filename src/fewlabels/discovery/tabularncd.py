@@ -33,8 +33,8 @@ __all__ = ["tabularncd", "TABULARNCD_DEFAULTS"]
 
 #: Defaults near the middle of the paper's tuned values (ICKG'22 Table VI).
 TABULARNCD_DEFAULTS: dict[str, Any] = {
-    # share of the unlabeled batch that counts as a row's positives; "auto" = half the share
-    # of one novel class (1 / (2 n_novel)); the paper tuned 2-19% per dataset
+    # share of the unlabeled batch that counts as a row's positives; "auto" = a quarter of
+    # one novel class's share (1 / (4 n_novel)); the paper tuned 2-19% per dataset
     "topk": "auto",
     "w_classif": 0.8,
     "w_cluster": 0.8,
@@ -130,15 +130,16 @@ def _objective(n_known: int, n_novel: int, encoder: Any, p: dict[str, Any]) -> A
             logits = self.classif(self.encoder(num, cat))
             logits_bar = self.classif(self.encoder(num_bar, cat_bar))
             ce = F.cross_entropy(logits, target)
-            cons_l = F.mse_loss(logits.softmax(1), logits_bar.softmax(1))
+            cons_l = F.mse_loss(logits, logits_bar)
             loss_l = p["w_classif"] * ce + (1 - p["w_classif"]) * cons_l
             self.opt_classif.zero_grad(set_to_none=True)
             loss_l.backward()
             self.opt_classif.step()
             # 2. clustering head on the unlabeled rows, with pairwise pseudo-labels
             z = self.encoder(b.num_u, b.cat_u)
-            q = self.cluster(z).softmax(1)
-            q_bar = self.cluster(self.encoder(aug_u[0], aug_u[1])).softmax(1)
+            out = self.cluster(z)
+            out_bar = self.cluster(self.encoder(aug_u[0], aug_u[1]))
+            q = out.softmax(1)
             n_u = len(z)
             if n_u < 2:
                 return {"loss": float(loss_l.detach()), "ce": scalar(ce)}
@@ -154,7 +155,7 @@ def _objective(n_known: int, n_novel: int, encoder: Any, p: dict[str, Any]) -> A
                 iu = torch.triu_indices(n_u, n_u, offset=1)
             pij = (q @ q.T)[iu[0], iu[1]].clamp(1e-7, 1 - 1e-7)
             bce = F.binary_cross_entropy(pij, same[iu[0], iu[1]])
-            cons_u = F.mse_loss(q, q_bar)
+            cons_u = F.mse_loss(out, out_bar)
             loss_u = p["w_cluster"] * bce + (1 - p["w_cluster"]) * cons_u
             self.opt_cluster.zero_grad(set_to_none=True)
             loss_u.backward()
@@ -166,6 +167,33 @@ def _objective(n_known: int, n_novel: int, encoder: Any, p: dict[str, Any]) -> A
             }
 
     return TabularNCD()
+
+
+def _vime_with_linear_latent() -> Any:
+    """VIME whose encoder is the paper's: ``Linear-Dropout-ReLU`` then a linear latent layer
+    (a ReLU output would make every cosine similarity of the pseudo-labels non-negative)."""
+    from torch import nn
+
+    from ..deep.nets import init_parameters
+    from ..deep.pretrain import VIME
+
+    class LinearLatent(nn.Module):
+        def __init__(self, body: nn.Module):
+            super().__init__()
+            self.body = body
+            self.out = nn.Linear(body.out_dim, body.out_dim)
+            self.out_dim = body.out_dim
+
+        def forward(self, num: Any, cat: Any) -> Any:
+            return self.out(self.body(num, cat))
+
+    class NCDVIME(VIME):
+        def make_encoder(self, ctx: Any) -> nn.Module:
+            encoder = LinearLatent(ctx.backbone())
+            init_parameters(encoder.out, ctx.generator)
+            return encoder
+
+    return NCDVIME()
 
 
 class _Run(_DeepMixin):
@@ -204,7 +232,6 @@ def tabularncd(
     """
     torch = import_torch("TabularNCD (novel class discovery)")
     from ..deep.loop import predict_logits
-    from ..deep.pretrain import PRETEXTS
 
     unknown = sorted(set(params) - set(TABULARNCD_DEFAULTS))
     if unknown:
@@ -215,14 +242,14 @@ def tabularncd(
     probe = _Run(1, p["batch_size"], p["dropout"], (8,), random_state)
     probe_ctx = probe._context(X, codes, max(n_known, 1), np.random.RandomState(random_state))
     width = max(8, probe_ctx.n_numeric + sum(min(16, c) for c in probe_ctx.cardinalities))
-    hidden = (width, width)
+    hidden = (width,)  # then a linear layer of the same width (see _vime_with_linear_latent)
 
     # 1. VIME pre-training on every row (labels unused)
     pre = _Run(p["pretrain_epochs"], p["batch_size"], p["dropout"], hidden, random_state)
     ctx = pre._context(
         X, np.full(len(codes), -1), 1, np.random.RandomState(random_state), np.empty(0, int)
     )
-    vime = PRETEXTS["vime"]()
+    vime = _vime_with_linear_latent()
     history = [{"phase": "vime", **r} for r in pre._run(vime, ctx)]
     encoder = copy.deepcopy(vime.encoder)
 
@@ -241,7 +268,7 @@ def tabularncd(
     jctx = run._context(X, codes, n_known, np.random.RandomState(random_state))
     jctx.config.unlabeled_ratio = 1
     if p["topk"] == "auto":
-        p["topk"] = 0.5 / int(n_novel)
+        p["topk"] = 0.25 / int(n_novel)
     objective = _objective(n_known, int(n_novel), encoder, p)
     history += [{"phase": "joint", **r} for r in run._run(objective, jctx)]
 

@@ -115,6 +115,7 @@ def discover_table(
     method: str = "kmeans",
     n_novel: Any = "auto",
     unlabeled_value: Any = None,
+    standardize: bool = True,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Discover novel classes among the unlabeled rows of a table; write the results.
@@ -134,7 +135,9 @@ def discover_table(
             "target blank on the rows whose class is unknown"
         )
     paths = output_paths(out, {"discoveries": "discoveries.csv", "report": "report.html"}, data)
-    model = NovelClassDiscovery(method, n_novel=n_novel, random_state=random_state).fit(X, y)
+    model = NovelClassDiscovery(
+        method, n_novel=n_novel, standardize=standardize, random_state=random_state
+    ).fit(X, y)
     unl = model.unlabeled_
     frame_u = frame.loc[unl].drop(columns=[target])
     result = frame_u.copy()
