@@ -79,30 +79,31 @@ def msla_cell(name: str, seed: int) -> dict:
     return out
 
 
+def _tsim_layers(d: int) -> tuple:
+    """The tsim projection network's hidden widths for ``d`` input columns."""
+    return (128, 32) if d <= 50 else (d // 2, d // 4, max(d // 8, 2))
+
+
 def _mlp(d: int, seed: int):
     from sklearn.neural_network import MLPClassifier
 
-    layers = (128, 32) if d <= 50 else (d // 2, d // 4, max(d // 8, 2))
-    return MLPClassifier(hidden_layer_sizes=layers, max_iter=500, random_state=seed)
+    return MLPClassifier(hidden_layer_sizes=_tsim_layers(d), max_iter=500, random_state=seed)
 
 
-def tsim_cell(name: str, seed: int) -> dict:
+def _biased_split(name: str, seed: int) -> tuple:
+    """The T-similarity protocol: 25% test rows; 10 labels a class drawn with the bias."""
     from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
 
     from fewlabels.data import TableEncoder
     from fewlabels.datasets import load, make_ssl_split
-    from fewlabels.selftrain import SelfTrainingClassifier, Threshold
-    from fewlabels.supervised import SupervisedClassifier
 
     X, y, _ = load(name)
     y = y.astype(str).to_numpy()
     Z = TableEncoder(output="numeric").fit_transform(X)
     tr, te = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed)
-    classes = np.unique(y)
     split = make_ssl_split(
         y[tr],
-        labeled=dict.fromkeys(classes, 10),
+        labeled=dict.fromkeys(np.unique(y), 10),
         test_size=0.0,
         X=Z[tr],
         bias=TSIM_PAPER[name]["r"],
@@ -110,6 +111,17 @@ def tsim_cell(name: str, seed: int) -> dict:
     )
     target = np.full(len(tr), None, dtype=object)
     target[split.labeled] = y[tr][split.labeled]
+    return X, y, Z, tr, te, target
+
+
+def tsim_cell(name: str, seed: int) -> dict:
+    from sklearn.pipeline import make_pipeline
+
+    from fewlabels.data import TableEncoder
+    from fewlabels.selftrain import SelfTrainingClassifier, Threshold
+    from fewlabels.supervised import SupervisedClassifier
+
+    X, y, Z, tr, te, target = _biased_split(name, seed)
     d = Z.shape[1]
     models = {
         "ERM": SupervisedClassifier(_mlp(d, seed)),
@@ -133,36 +145,19 @@ def tsim_cell(name: str, seed: int) -> dict:
 
 
 def tsim_deep_cell(name: str, seed: int) -> dict:
-    from sklearn.model_selection import train_test_split
 
-    from fewlabels.data import TableEncoder
-    from fewlabels.datasets import load, make_ssl_split
     from fewlabels.deep import DiverseEnsembleClassifier, HeadsTSimilarity
     from fewlabels.selftrain import SelfTrainingClassifier, Threshold
 
-    X, y, _ = load(name)
-    y = y.astype(str).to_numpy()
-    Z = TableEncoder(output="numeric").fit_transform(X).astype(np.float32)
-    tr, te = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed)
-    mean, std = Z[tr].mean(axis=0), Z[tr].std(axis=0)
-    Z = (Z - mean) / np.where(std > 0, std, 1.0)
-    classes = np.unique(y)
-    split = make_ssl_split(
-        y[tr],
-        labeled=dict.fromkeys(classes, 10),
-        test_size=0.0,
-        X=Z[tr],
-        bias=TSIM_PAPER[name]["r"],
-        random_state=seed,
-    )
-    target = np.full(len(tr), None, dtype=object)
-    target[split.labeled] = y[tr][split.labeled]
+    _, y, Z, tr, te, target = _biased_split(name, seed)
+    Z = Z.astype(np.float32)  # the network standardizes its inputs itself
     d = Z.shape[1]
+    n_labeled = sum(v is not None for v in target)
     # the paper trains 5 epochs of 100 steps; ours count an epoch as one pass over the
     # unlabeled rows (96 a step), so the epochs are set to give about 500 steps
-    steps = min(200, max(5, -(-(len(tr) - len(split.labeled)) // 96)))
+    steps = min(200, max(5, -(-(len(tr) - n_labeled) // 96)))
     net = {
-        "hidden_layer_sizes": (128, 32) if d <= 50 else (d // 2, d // 4, max(d // 8, 2)),
+        "hidden_layer_sizes": _tsim_layers(d),
         "dropout": 0.0,
         "max_epochs": -(-500 // steps),
         "batch_size": 32,
