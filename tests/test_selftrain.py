@@ -285,6 +285,31 @@ def test_boosting_chain_equals_continued_booster():
         assert chain.n_trees == 30
 
 
+def test_boosting_chain_keeps_class_weight_in_later_stages():
+    """class_weight (sample weights in LightGBM's wrapper) applies to every stage."""
+    from lightgbm import LGBMClassifier
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    from fewlabels.selftrain import BoostingChain
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] > 0.8).astype(int)  # imbalanced
+    rows = np.arange(300)
+    params = {"n_estimators": 10, "verbose": -1, "deterministic": True, "force_row_wise": True}
+    weighted = BoostingChain.start(LGBMClassifier(class_weight="balanced", **params), X, rows, y)
+    plain = BoostingChain.start(LGBMClassifier(**params), X, rows, y)
+    plain.stages[0] = weighted.stages[0]
+    raw = weighted.raw_score(X)
+    weighted.add_stage(5, rows, y, raw)
+    plain.add_stage(5, rows, y, raw, sample_weight=compute_sample_weight("balanced", y))
+    np.testing.assert_allclose(weighted.raw_score(X), plain.raw_score(X))
+    unweighted = BoostingChain.start(LGBMClassifier(**params), X, rows, y)
+    unweighted.stages[0] = weighted.stages[0]
+    unweighted.add_stage(5, rows, y, raw)
+    assert not np.allclose(unweighted.raw_score(X), weighted.raw_score(X))
+
+
 # --------------------------------------------------------------------------- auto
 def test_cross_validation_never_reads_held_out_labels():
     """Scrambling one fold's held-out labels changes nothing that fold fits or predicts."""

@@ -63,6 +63,7 @@ class BoostingChain:
         self.stages = stages
         self.classes_ = classes
         self.params = params
+        self.class_weight: Any = None
         self._binned: Any = None
 
     @classmethod
@@ -73,6 +74,9 @@ class BoostingChain:
         first = clone(base).fit(_safe_indexing(X, rows), y)
         params = {k: v for k, v in first.booster_.params.items() if k not in _ROUNDS_ALIASES}
         chain = cls([first], np.asarray(first.classes_), params)
+        # the scikit-learn wrapper turns class_weight into sample weights, which are not
+        # booster parameters: later stages apply it themselves
+        chain.class_weight = getattr(first, "class_weight", None)
         chain._binned = lgb.Dataset(
             X, label=np.zeros(X.shape[0]), params=params, free_raw_data=False
         ).construct()
@@ -99,6 +103,11 @@ class BoostingChain:
         subset = self._binned.subset(np.asarray(rows, dtype=np.int32)).construct()
         subset.set_label(y)
         subset.set_init_score(init_raw.ravel(order="F") if init_raw.ndim == 2 else init_raw)
+        if self.class_weight is not None:
+            from sklearn.utils.class_weight import compute_sample_weight
+
+            by_class = compute_sample_weight(self.class_weight, y)
+            sample_weight = by_class if sample_weight is None else sample_weight * by_class
         if sample_weight is not None:
             subset.set_weight(sample_weight)
         invert = _raw_from_output(self.params)
