@@ -243,12 +243,12 @@ def _block_cg(
 
 
 class ParallelMatmul:
-    """``S @ V`` for a CSR matrix, its row blocks multiplied in threads (scipy releases the GIL).
+    """A CSR matrix split in row blocks whose products run in threads (scipy releases the GIL).
 
     With ``order`` (a permutation that puts graph neighbours close together in memory, for
     example by search cell), the matrix is stored permuted, which makes the sparse product
     cache-friendly (2x faster on the benchmark's 100k-row graph). Vectors passed to
-    ``__call__`` are in the permuted order; :meth:`permute` / :meth:`unpermute` convert.
+    :meth:`add_product` are in the permuted order; :meth:`permute` / :meth:`unpermute` convert.
     """
 
     def __init__(self, S: sp.spmatrix, order: np.ndarray | None = None, n_jobs: int | None = None):
@@ -262,7 +262,6 @@ class ParallelMatmul:
         self.slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         self.blocks = [S[s] for s in self.slices]
         self._pool = ThreadPoolExecutor(n_blocks) if n_blocks > 1 else None
-        self._scaled = {}
 
     def row_map(self, fn):
         """``fn(rows)`` for every row block, in the threads; the results in block order."""
@@ -270,16 +269,12 @@ class ParallelMatmul:
             return [fn(s) for s in self.slices]
         return list(self._pool.map(fn, self.slices))
 
-    def add_product(self, V: np.ndarray, out: np.ndarray, rows: slice, scale: float) -> None:
-        """``out[rows] += scale * S[rows] @ V`` without temporaries (``V`` C-contiguous)."""
+    def add_product(self, V: np.ndarray, out: np.ndarray, rows: slice) -> None:
+        """``out[rows] += S[rows] @ V`` without temporaries (``V`` C-contiguous)."""
         block = self.blocks[self.slices.index(rows)]
         if _csr_matvecs is None or block.dtype != V.dtype or V.dtype != out.dtype:
-            out[rows] += scale * (block @ V)
+            out[rows] += block @ V
             return
-        scaled = self._scaled.get((rows.start, scale))
-        if scaled is None:
-            scaled = (block.data * block.dtype.type(scale)).astype(block.dtype)
-            self._scaled[(rows.start, scale)] = scaled
         n_rows, n_cols = block.shape
         _csr_matvecs(
             n_rows,
@@ -287,7 +282,7 @@ class ParallelMatmul:
             V.shape[1],
             block.indptr,
             block.indices,
-            scaled,
+            block.data,
             V.ravel(),
             out[rows].ravel(),
         )
@@ -301,11 +296,6 @@ class ParallelMatmul:
         out = np.empty_like(V)
         out[self.order] = V
         return out
-
-    def __call__(self, V: np.ndarray) -> np.ndarray:
-        if self._pool is None:
-            return self.blocks[0] @ V
-        return np.vstack(list(self._pool.map(lambda B: B @ V, self.blocks)))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -327,12 +317,12 @@ def spread_labels(
     float32 graph halves the memory traffic). ``order`` optionally gives a locality
     ordering of the nodes. Returns ``(F, iterations)``, F in float64.
     """
-    op = ParallelMatmul(S, order)
     dtype = np.float32 if S.dtype == np.float32 else np.float64
+    op = ParallelMatmul(sp.csr_matrix(S) * dtype(-alpha), order)  # stores -alpha S
 
     def matvec_rows(V: np.ndarray, out: np.ndarray, rows: slice) -> None:  # (I - alpha S) V
         out[rows] = V[rows]
-        op.add_product(V, out, rows, -alpha)
+        op.add_product(V, out, rows)
 
     try:
         Y = np.ascontiguousarray(op.permute(seed_matrix(codes, n_classes).astype(dtype)))
