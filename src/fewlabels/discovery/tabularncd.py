@@ -199,7 +199,7 @@ def _vime_with_linear_latent() -> Any:
 class _Run(_DeepMixin):
     """Training settings of a TabularNCD phase (an internal helper, not an estimator)."""
 
-    def __init__(self, epochs: int, batch_size: int, dropout: float, hidden: tuple, seed: int):
+    def __init__(self, epochs: int, batch_size: int, dropout: float, seed: int):
         self.max_epochs = epochs
         self.learning_rate = 1e-3
         self.dropout = dropout
@@ -207,7 +207,7 @@ class _Run(_DeepMixin):
         self.batch_size = batch_size
         self.weight_decay = 1e-5
         self.patience = epochs
-        self.hidden_layer_sizes = hidden
+        self.hidden_layer_sizes = ()  # the encoder's widths are set once the input is known
         self.validation_fraction = 0.0
 
 
@@ -238,17 +238,14 @@ def tabularncd(
         raise TypeError(f"tabularncd got unexpected parameter(s) {unknown}")
     p = {**TABULARNCD_DEFAULTS, **params}
     unl = codes < 0
-    # the encoder keeps the input width in two hidden layers, as in the paper
-    probe = _Run(1, p["batch_size"], p["dropout"], (8,), random_state)
-    probe_ctx = probe._context(X, codes, max(n_known, 1), np.random.RandomState(random_state))
-    width = max(8, probe_ctx.n_numeric + sum(min(16, c) for c in probe_ctx.cardinalities))
-    hidden = (width,)  # then a linear layer of the same width (see _vime_with_linear_latent)
-
     # 1. VIME pre-training on every row (labels unused)
-    pre = _Run(p["pretrain_epochs"], p["batch_size"], p["dropout"], hidden, random_state)
+    pre = _Run(p["pretrain_epochs"], p["batch_size"], p["dropout"], random_state)
     ctx = pre._context(
         X, np.full(len(codes), -1), 1, np.random.RandomState(random_state), np.empty(0, int)
     )
+    # the encoder keeps the input width, as in the paper: a hidden layer, then a linear layer
+    # of the same width (see _vime_with_linear_latent)
+    ctx.config.hidden = (max(8, ctx.n_numeric + sum(min(16, c) for c in ctx.cardinalities)),)
     vime = _vime_with_linear_latent()
     history = [{"phase": "vime", **r} for r in pre._run(vime, ctx)]
     encoder = copy.deepcopy(vime.encoder)
@@ -264,7 +261,7 @@ def tabularncd(
         n_novel, silhouette = estimate(Z0[unl])
 
     # 2. joint training: known classes + "unlabeled", and pairwise clustering of novel rows
-    run = _Run(p["epochs"], p["batch_size"], p["dropout"], hidden, random_state)
+    run = _Run(p["epochs"], p["batch_size"], p["dropout"], random_state)
     jctx = run._context(X, codes, n_known, np.random.RandomState(random_state))
     jctx.config.unlabeled_ratio = 1
     if p["topk"] == "auto":
