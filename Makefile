@@ -1,12 +1,14 @@
 # Everything a fresh machine needs, from python3 alone.
 #   make demo   install fewlabels into .venv and run the demo
 #   make test   install the development set and run the whole test suite
+#   make peers-autogluon  AutoGluon, a benchmark peer, in its own venv (it pins pandas<3)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
+AG_VENV ?= .venv-autogluon
 
-.PHONY: demo test lint bench-data benchmarks clean
+.PHONY: demo test lint bench-data benchmarks peers-autogluon clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +38,20 @@ lint: $(VENV)/.dev
 
 bench-data: $(VENV)/.dev
 
+# AutoGluon as a benchmark peer (methods autogluon, autogluon-pseudolabel). It pins
+# pandas<3, so it lives in its own venv and fewlabels runs it in a subprocess
+# (fewlabels.bench.autogluon). No torch: AutoGluon then skips its neural nets; an
+# unpinned torch would pull a multi-GB CUDA build, so the install fails if one came in.
+$(AG_VENV)/bin/python:
+	$(PYTHON) -m venv $(AG_VENV)
+
+$(AG_VENV)/.installed: Makefile | $(AG_VENV)/bin/python
+	$(AG_VENV)/bin/python -m pip --disable-pip-version-check install --quiet \
+		"autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3" "pyarrow==24.0.0"
+	$(AG_VENV)/bin/python -c "import importlib.util as u, sys; sys.exit('torch got installed in $(AG_VENV)' if u.find_spec('torch') else 0)"
+	touch $@
+
+peers-autogluon: $(AG_VENV)/.installed
+
 clean:
-	rm -rf $(VENV) fewlabels-demo fewlabels-out .pytest_cache
+	rm -rf $(VENV) $(AG_VENV) fewlabels-demo fewlabels-out .pytest_cache

@@ -294,7 +294,37 @@ def test_auto_is_the_default_and_reports_its_portfolio(tmp_path):
     summary = json.loads(r.stdout)
     assert summary["method"] == "auto"
     ev = summary["evidence"]
-    assert ev["method"].startswith("auto: ")
-    assert set(ev["portfolio"]["method"]) >= {"supervised", "label-spreading"}
+    assert (ev["method"], ev["baseline"]) == ("semi-supervised ensemble", "supervised ensemble")
+    assert set(ev["portfolio"]["method"]) >= {"random-forest", "lightgbm", "label-spreading"}
     html = (tmp_path / "o" / "report.html").read_text()
-    assert "self-training-msla" in html and "one standard error" in html
+    assert "random-forest+pl" in html and "one standard error" in html
+
+
+def test_time_limit_and_metric_reach_auto_and_bad_values_are_one_line(tmp_path):
+    df, _ = make_table(n=200, labeled_fraction=0.2, seed=5)
+    data = tmp_path / "t.csv"
+    df.to_csv(data, index=False)
+    r = cli(
+        "fit",
+        data,
+        "-t",
+        "label",
+        "-o",
+        tmp_path / "o",
+        "--json",
+        "--time-limit",
+        "0.5",
+        "--metric",
+        "balanced_accuracy",
+    )
+    assert r.returncode == 0, r.stderr
+    ev = json.loads(r.stdout)["evidence"]
+    assert ev["portfolio"]["metric"] == "balanced_accuracy"
+    assert any(s.startswith("skipped") for s in ev["portfolio"]["status"])
+    r = cli("fit", data, "-t", "label", "-o", tmp_path / "o2", "--metric", "r2")
+    assert r.returncode == 2 and "'metric' parameter of AutoClassifier" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = cli(
+        "fit", data, "-t", "label", "-o", tmp_path / "o3", "-m", "supervised", "--time-limit", "5"
+    )
+    assert r.returncode == 2 and "takes no --time-limit" in r.stderr

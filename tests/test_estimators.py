@@ -39,7 +39,7 @@ ESTIMATORS = [
     SelfTrainingClassifier(LogisticRegression(), confidence="tsimilarity", max_iter=2),
     CoTrainingClassifier(LogisticRegression(), max_iter=3),
     TriTrainingClassifier(LogisticRegression(), max_iter=3),
-    AutoClassifier(portfolio=("supervised-logreg", "label-spreading"), n_repeats=1),
+    AutoClassifier(members=["logreg", "label-spreading", "logreg+pl"], n_repeats=1),
 ]
 
 

@@ -1,10 +1,9 @@
-"""Self-training: policies on hand cases, confidence measures, the loop, and AutoClassifier."""
+"""Self-training: policies on hand cases, confidence measures, the loop, and leak-free CV."""
 
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from fewlabels.auto import AutoClassifier
 from fewlabels.evidence import cross_validate_methods, labeled_folds
 from fewlabels.methods import make_model
 from fewlabels.selftrain import (
@@ -329,34 +328,3 @@ def test_cross_validation_never_reads_held_out_labels():
     for name in factories:
         np.testing.assert_array_equal(a.predictions[name][0], b.predictions[name][0])
         assert a.accuracy[name][0] != b.accuracy[name][0]  # only the scoring saw the change
-
-
-def test_auto_keeps_supervised_when_unlabeled_rows_do_not_help():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 5))
-    y_true = (X[:, 0] + 0.3 * rng.normal(size=300) > 0).astype(int)  # linear, no cluster structure
-    y = np.where(rng.random(300) < 0.2, y_true, -1)
-    auto = AutoClassifier(portfolio=("supervised-logreg", "label-spreading"), random_state=0).fit(
-        X, y
-    )
-    assert auto.best_method_ == "supervised-logreg"
-    assert auto.reference_method_ == "supervised-logreg"
-
-
-def test_auto_picks_a_semi_supervised_method_when_it_clearly_helps():
-    rng = np.random.default_rng(0)
-    t = rng.uniform(0, np.pi, 300)
-    y_true = rng.integers(0, 2, 300)
-    X = np.c_[np.cos(t) + y_true * 1.0, np.sin(t) * (1 - 2 * y_true) + 0.5 * y_true] + rng.normal(
-        0, 0.06, (300, 2)
-    )
-    y = np.full(300, -1)
-    for c in (0, 1):
-        y[rng.choice(np.flatnonzero(y_true == c), 5, replace=False)] = c
-    auto = AutoClassifier(portfolio=("supervised-logreg", "label-spreading"), random_state=0).fit(
-        X, y
-    )
-    assert auto.best_method_ == "label-spreading", auto.selection_reason_
-    mean, lo, hi = auto.gain_
-    assert mean > 0 and lo <= mean <= hi
-    assert len(auto.cv_results_["fold_accuracy"][0]) == 3 * 5

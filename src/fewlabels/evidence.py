@@ -47,6 +47,9 @@ class Evidence:
     skipped_reason: str | None = None
     portfolio: dict[str, Any] | None = None
     selection_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: a selection compared ``method`` with the baseline and kept the baseline
+    kept_baseline: bool = False
 
     @property
     def available(self) -> bool:
@@ -62,16 +65,16 @@ class Evidence:
 
     @property
     def is_baseline(self) -> bool:
-        """The method is the supervised baseline itself, or auto kept the baseline."""
-        return self.method in (self.baseline, f"auto: {self.baseline}")
+        """The method is the supervised baseline (or a selection kept the baseline)."""
+        return self.method == self.baseline or self.kept_baseline
 
     def verdict(self) -> str:
         if not self.available:
             return f"no evidence: {self.skipped_reason}"
         mean, lo, hi = self.gain()
         if self.is_baseline:
-            if self.method != self.baseline:
-                return f"auto kept the supervised model ({self.baseline}): {self.selection_reason}"
+            if self.selection_reason:
+                return f"kept the {self.baseline}: {self.selection_reason}"
             return "this is the supervised baseline"
         if lo > 0:
             return f"the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"

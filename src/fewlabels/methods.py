@@ -18,14 +18,24 @@ __all__ = ["METHODS", "Method", "get_method", "make_model", "register"]
 
 @dataclass(frozen=True)
 class Method:
-    """A named way to learn from a partially labeled table."""
+    """A named way to learn from a partially labeled table.
+
+    ``build(random_state, **params)`` returns the unfitted estimator; ``params`` names the
+    keyword arguments it accepts from the CLI and :func:`~fewlabels.workflow.fit_table`
+    (``time_limit``, ``metric``). ``own_evidence`` marks an estimator that cross-validates
+    itself against the supervised baseline and exposes the result as ``evidence_`` (and
+    accepts a ``progress`` fit parameter); the workflow then reads that instead of
+    computing its own.
+    """
 
     name: str
     summary: str
     encoding: str
-    build: Callable[[Any], Any]
+    build: Callable[..., Any]
     semi_supervised: bool = True
     extra: str = ""  # the optional extra it needs ("deep"), if any
+    params: tuple[str, ...] = ()
+    own_evidence: bool = False
 
 
 METHODS: dict[str, Method] = {}
@@ -49,17 +59,37 @@ def get_method(name: str) -> Method:
         ) from None
 
 
-def make_model(name: str, random_state: Any = None, max_categories: int = 100) -> Any:
-    """A pipeline that encodes a raw table and fits the method called ``name``."""
+def make_model(
+    name: str, random_state: Any = None, max_categories: int = 100, **params: Any
+) -> Any:
+    """A pipeline that encodes a raw table and fits the method called ``name``.
+
+    ``params`` go to the method's estimator; each must be one the method lists in
+    :attr:`Method.params` (``None`` values are left out).
+    """
     from sklearn.pipeline import Pipeline
 
     from .data.encoder import TableEncoder
 
     method = get_method(name)
+    given = {k: v for k, v in params.items() if v is not None}
+    unknown = sorted(set(given) - set(method.params))
+    if unknown:
+        flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
+        takes = ", ".join(m.name for m in METHODS.values() if set(unknown) <= set(m.params))
+        raise InputError(f"method {name!r} takes no {flags}; it applies to: {takes or 'no method'}")
+    estimator = method.build(random_state, **given)
+    if given:  # a bad value is the user's: say so now, in one line, before any work
+        from sklearn.utils._param_validation import InvalidParameterError
+
+        try:
+            estimator._validate_params()
+        except InvalidParameterError as exc:
+            raise InputError(f"method {name!r}: {exc}") from None
     return Pipeline(
         [
             ("encode", TableEncoder(output=method.encoding, max_categories=max_categories)),
-            ("model", method.build(random_state)),
+            ("model", estimator),
         ]
     )
 
@@ -99,10 +129,10 @@ def _tri_training(random_state: Any) -> Any:
     return TriTrainingClassifier(random_state=random_state)
 
 
-def _auto(random_state: Any) -> Any:
+def _auto(random_state: Any, **params: Any) -> Any:
     from .auto import AutoClassifier
 
-    return AutoClassifier(random_state=random_state)
+    return AutoClassifier(random_state=random_state, **params)
 
 
 def _label_spreading(random_state: Any) -> Any:
@@ -138,13 +168,6 @@ _BUILTIN = [
         "numeric",
         _logreg,
         False,
-    ),
-    (
-        "auto",
-        "cross-validates a portfolio; keeps supervised unless a method clearly helps",
-        "native",
-        _auto,
-        True,
     ),
     (
         "self-training",
@@ -217,6 +240,18 @@ _BUILTIN = [
         True,
     ),
 ]
+register(
+    Method(
+        "auto",
+        "an ensemble of forests, boosting, linear and kNN models, taught by pseudo-labels and "
+        "a graph only where cross-validation shows the unlabeled rows help",
+        "native",
+        _auto,
+        True,
+        params=("time_limit", "metric"),
+        own_evidence=True,
+    )
+)
 for _name, _summary, _encoding, _build, _semi in _BUILTIN:
     register(Method(_name, _summary, _encoding, _build, semi_supervised=_semi))
 

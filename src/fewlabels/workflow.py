@@ -15,7 +15,6 @@ import pandas as pd
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
 from .data.labels import encode_target
-from .evidence import Evidence
 from .exceptions import InputError
 from .methods import get_method, make_model
 
@@ -46,6 +45,7 @@ class FitResult:
     evidence: dict[str, Any] | None = None
     paths: dict[str, str] = field(default_factory=dict)
     schema: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``fewlabels fit --json`` prints)."""
@@ -58,6 +58,7 @@ class FitResult:
             "n_features": len(self.schema.get("columns", [])),
             "dropped_columns": self.schema.get("dropped", {}),
             "evidence": self.evidence,
+            "warnings": self.warnings,
             "outputs": self.paths,
         }
 
@@ -150,6 +151,8 @@ def fit_table(
     unlabeled_value: Any = None,
     predictions_format: str | None = None,
     progress: Progress | None = None,
+    time_limit: float | None = None,
+    metric: str | None = None,
 ) -> FitResult:
     """Fit a method on a partially labeled table and write the model, predictions and report.
 
@@ -161,8 +164,8 @@ def fit_table(
         The target column; rows with a missing target (or -1 in an integer target, or
         ``unlabeled_value``) are unlabeled.
     method : str, default="auto"
-        A name from :data:`fewlabels.methods.METHODS`. ``"auto"`` cross-validates a
-        portfolio on the labeled rows and keeps the supervised model unless a
+        A name from :data:`fewlabels.methods.METHODS`. ``"auto"`` builds an ensemble by
+        cross-validation on the labeled rows and keeps the supervised ensemble unless the
         semi-supervised one clearly helps.
     out : path, optional
         Folder for ``model.skops``, ``predictions.<csv|parquet>`` and ``report.html``;
@@ -175,6 +178,10 @@ def fit_table(
     predictions_format : {"csv", "parquet"}, optional
         Default: Parquet when the input is Parquet or Arrow, else CSV.
     progress : callable(stage, done, total), optional
+    time_limit : float, optional
+        Seconds for the method's own search (``auto``; see :attr:`Method.params`).
+    metric : str, optional
+        What the method's search optimises (``auto``).
 
     Returns
     -------
@@ -185,6 +192,7 @@ def fit_table(
 
     report = progress or _noop
     spec = get_method(method)
+    model = make_model(method, random_state, time_limit=time_limit, metric=metric)
     report("reading the table", 0, 1)
     frame = read_table(data)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
@@ -203,7 +211,7 @@ def fit_table(
     )
 
     ev = None
-    if evidence and method != "auto":
+    if evidence and not spec.own_evidence:
 
         def fold(done: int, total: int) -> None:
             report("cross-validating against the supervised baseline", done, total)
@@ -223,15 +231,10 @@ def fit_table(
                 "%s is worse than the supervised baseline on this table: %s", method, ev.verdict()
             )
     report(f"fitting {method}", 0, 1)
-    model = make_model(method, random_state)
-    fit_params = {}
-    if method == "auto":
-        fit_params["model__progress"] = lambda d, t: report(
-            "auto: cross-validating the portfolio", d, t
-        )
+    fit_params = {"model__progress": report} if spec.own_evidence else {}
     model.fit(X, y, **fit_params)
-    if method == "auto":
-        ev = _auto_evidence(model.named_steps["model"])
+    if spec.own_evidence:
+        ev = model.named_steps["model"].evidence_
     report(f"fitting {method}", 1, 1)
     report("predicting", 0, 1)
     proba = model.predict_proba(X)
@@ -239,6 +242,15 @@ def fit_table(
     pred = classes[np.argmax(proba, axis=1)]
     conf = proba.max(axis=1)
     report("predicting", 1, 1)
+    evidence_dict = ev.to_dict() if ev is not None else None
+    warnings = list((evidence_dict or {}).get("warnings", []))
+    one_class = _one_class_warning(pred, classes)
+    if one_class:
+        warnings.append(one_class)
+        if evidence_dict is not None:
+            evidence_dict["warnings"] = warnings
+    for w in warnings:
+        logger.warning("%s", w)
     predictions = _predictions_frame(frame, pred, conf, labeled)
     schema = model.named_steps["encode"].schema_
     result = FitResult(
@@ -249,8 +261,9 @@ def fit_table(
         n_rows=len(frame),
         n_labeled=int(labeled.sum()),
         predictions=predictions,
-        evidence=ev.to_dict() if ev is not None else None,
+        evidence=evidence_dict,
         schema=schema,
+        warnings=warnings,
     )
     if out is not None:
         report("writing outputs", 0, 1)
@@ -275,23 +288,17 @@ def fit_table(
     return result
 
 
-def _auto_evidence(auto: Any) -> Evidence:
-    """The evidence of an AutoClassifier: its chosen member against its supervised reference."""
-    from .evidence import Evidence
-
-    res = auto.cv_results_
-    ev = Evidence(f"auto: {auto.best_method_}", auto.reference_method_, 0, 0)
-    if "fold_accuracy" not in res:
-        ev.skipped_reason = auto.selection_reason_
-        return ev
-    idx = {n: i for i, n in enumerate(res["method"])}
-    ev.method_scores = res["fold_accuracy"][idx[auto.best_method_]]
-    ev.baseline_scores = res["fold_accuracy"][idx[auto.reference_method_]]
-    ev.method_balanced = ev.baseline_balanced = []
-    ev.n_splits = len(ev.method_scores)
-    ev.portfolio = res
-    ev.selection_reason = auto.selection_reason_
-    return ev
+def _one_class_warning(pred: np.ndarray, classes: np.ndarray, share: float = 0.99) -> str | None:
+    """A warning when (nearly) every row is predicted as one class."""
+    values, counts = np.unique(pred.astype(str), return_counts=True)
+    top = counts.max() / counts.sum()
+    if len(classes) > 1 and top >= share:
+        return (
+            f"the model predicts {values[np.argmax(counts)]!r} for {top:.1%} of the rows: it finds "
+            "(almost) no row of the other classes; label more rows of the rare classes, or try "
+            "--metric balanced_accuracy"
+        )
+    return None
 
 
 def _fit_report(
@@ -303,10 +310,17 @@ def _fit_report(
     summary: str,
 ) -> str:
     from .report import render_page
-    from .report.sections import data_section, evidence_section, method_section, predictions_section
+    from .report.sections import (
+        data_section,
+        evidence_section,
+        method_section,
+        predictions_section,
+        warnings_section,
+    )
 
     params = result.model.named_steps["model"].get_params(deep=False)
     sections = [
+        *([warnings_section(result.warnings)] if result.warnings else []),
         data_section(result.n_rows, result.target, truth, labeled, result.schema),
         method_section(result.method, summary, params),
         evidence_section(result.evidence),

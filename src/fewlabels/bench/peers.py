@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ class BenchMethod:
 
     name: str
     build: Callable[[int], Any]
-    family: str  # "fewlabels", "supervised", "sklearn", "sslearn"
+    family: str  # "fewlabels", "supervised", "sklearn", "sslearn", "autogluon"
     supervised: bool = False
     needs_numeric: bool = True  # peers get a standardized numeric matrix
 
@@ -82,6 +83,14 @@ def available_methods() -> dict[str, BenchMethod]:
             not m.semi_supervised,
             False,
         )
+    # auto tuned for balanced accuracy (a binary threshold chosen out of fold)
+    out["auto-balanced"] = BenchMethod(
+        "auto-balanced",
+        lambda seed: make_model("auto", seed, metric="balanced_accuracy"),
+        "fewlabels",
+        False,
+        False,
+    )
     for name in ("lightgbm", "hgb", "rf", "logreg"):
         out[f"sup-{name}"] = BenchMethod(f"sup-{name}", _sup(name), "supervised", True)
         for criterion in ("threshold", "k_best"):
@@ -92,7 +101,42 @@ def available_methods() -> dict[str, BenchMethod]:
     )
     if importlib.util.find_spec("sslearn") is not None:  # optional peers
         out.update(_sslearn_methods())
+    out.update(_autogluon_methods())
     return out
+
+
+#: Seconds each AutoGluon fit gets unless $FEWLABELS_AUTOGLUON_TIME_LIMIT says otherwise.
+AUTOGLUON_TIME_LIMIT = 20.0
+
+
+def _autogluon_methods() -> dict[str, BenchMethod]:
+    """AutoGluon, plain and with its pseudo-labeling, where its own venv is installed.
+
+    It runs in a subprocess under ``.venv-autogluon`` (``make peers-autogluon``) or
+    $FEWLABELS_AUTOGLUON_PYTHON; without that interpreter the methods are not listed.
+    """
+    from .autogluon import AutoGluonPeer, autogluon_python
+
+    if autogluon_python() is None:
+        return {}
+
+    def build(pseudo_label: bool) -> Callable[[int], Any]:
+        def make(seed: int) -> Any:
+            limit = os.environ.get("FEWLABELS_AUTOGLUON_TIME_LIMIT")
+            return AutoGluonPeer(
+                time_limit=float(limit) if limit else AUTOGLUON_TIME_LIMIT,
+                pseudo_label=pseudo_label,
+                random_state=seed,
+            )
+
+        return make
+
+    return {
+        "autogluon": BenchMethod("autogluon", build(False), "autogluon", True, False),
+        "autogluon-pseudolabel": BenchMethod(
+            "autogluon-pseudolabel", build(True), "autogluon", False, False
+        ),
+    }
 
 
 def _sslearn_methods() -> dict[str, BenchMethod]:

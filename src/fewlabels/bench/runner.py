@@ -60,6 +60,10 @@ class BenchConfig:
         None  # subsample larger tables (stratified) to keep the suite's time bounded
     )
     extra: dict[str, Any] = field(default_factory=dict)
+    #: trace Python allocations for ``peak_memory_mb``. Off by default: tracemalloc slows
+    #: allocation-heavy Python code (scikit-learn's forests) several times, which distorts
+    #: fit times and makes time-limited methods cut their work short.
+    trace_memory: bool = False
 
 
 def cell_splits(
@@ -123,7 +127,9 @@ def _metrics(
     return {k: round(float(v), 6) for k, v in out.items()}
 
 
-def _run_cell(method: Any, X: Any, y: np.ndarray, split: Any, seed: int) -> dict[str, Any]:
+def _run_cell(
+    method: Any, X: Any, y: np.ndarray, split: Any, seed: int, trace_memory: bool = False
+) -> dict[str, Any]:
     from sklearn.utils import _safe_indexing
 
     train, test = split.train, split.test
@@ -131,7 +137,8 @@ def _run_cell(method: Any, X: Any, y: np.ndarray, split: Any, seed: int) -> dict
     target[split.labeled] = y[split.labeled]
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
     model = method.build(seed)
-    tracemalloc.start()
+    if trace_memory:
+        tracemalloc.start()
     start = time.perf_counter()
     model.fit(X_train, target[train])
     fit_s = time.perf_counter() - start
@@ -139,8 +146,10 @@ def _run_cell(method: Any, X: Any, y: np.ndarray, split: Any, seed: int) -> dict
     proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
     pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else model.predict(X_test)
     predict_s = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    peak = float("nan")
+    if trace_memory:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     if proba is not None and len(model.classes_) != len(np.unique(y)):
         full = np.zeros((len(test), len(np.unique(y))))
         full[:, np.asarray(model.classes_, dtype=int)] = proba
@@ -212,7 +221,11 @@ def _run_group(
             "family": methods[mname].family,
         }
         try:
-            row.update(status="ok", error="", **_run_cell(methods[mname], X, y, split, seed))
+            row.update(
+                status="ok",
+                error="",
+                **_run_cell(methods[mname], X, y, split, seed, config.trace_memory),
+            )
         except Exception as exc:  # recorded, never dropped
             if tracemalloc.is_tracing():
                 tracemalloc.stop()

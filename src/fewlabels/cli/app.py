@@ -74,6 +74,7 @@ def _progress(enabled: bool):
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     tasks: dict[str, Any] = {}
@@ -83,6 +84,7 @@ def _progress(enabled: bool):
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:
@@ -178,6 +180,21 @@ def fit(
     predictions_format: Annotated[
         str | None, typer.Option("--format", help="csv or parquet (default: like the input).")
     ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds for auto's cross-validation (default 20; the final refit comes on top).",
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            help="What auto optimises: log_loss (default), accuracy, balanced_accuracy, "
+            "f1_macro or roc_auc.",
+        ),
+    ] = None,
     seed: Seed = 0,
     quiet: Quiet = False,
     as_json: AsJson = False,
@@ -198,6 +215,8 @@ def fit(
             unlabeled_value=unlabeled_value,
             predictions_format=predictions_format,
             progress=progress,
+            time_limit=time_limit,
+            metric=metric,
         )
     summary = result.summary()
     _emit(summary, as_json)
@@ -279,7 +298,7 @@ def bench(
     protocol: Annotated[
         list[str] | None, typer.Option("--protocol", help="random or biased (repeatable).")
     ] = None,
-    seeds: Annotated[int, typer.Option(help="Seeds per cell.")] = 5,
+    seeds: Annotated[int | None, typer.Option(help="Seeds per cell (default 5).")] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Worker processes (each single-threaded).")
     ] = 1,
@@ -292,25 +311,48 @@ def bench(
             "--out", "-o", help="Folder for results.csv (resumable), summary.json, report.html."
         ),
     ] = Path("fewlabels-bench"),
+    suite: Annotated[
+        str | None,
+        typer.Option(
+            help="A named suite: 'core' (every tabular dataset capped at 2,000 rows, 3 seeds, "
+            "auto against every peer) or 'full'; -d, -m, --seeds and --max-rows override it.",
+        ),
+    ] = None,
+    trace_memory: Annotated[
+        bool,
+        typer.Option(
+            "--trace-memory",
+            help="Record peak Python memory per fit (tracemalloc; slows fits several times).",
+        ),
+    ] = False,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
     """Benchmark methods side by side with the existing tools; re-running resumes."""
     from ..bench import BenchConfig, available_methods, bench_report, run_benchmark, summarize
+    from ..bench.suites import SUITES
     from ..data.io import write_text
 
     _setup_logging(quiet, as_json)
-    chosen = tuple(method or DEFAULT_BENCH_METHODS)
+    if suite is not None and suite not in SUITES:
+        raise InputError(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
+    preset = SUITES[suite] if suite else None
+    installed = available_methods()
+    if preset:
+        chosen = tuple(method or [m for m in preset.methods if m in installed or m == "all"])
+    else:
+        chosen = tuple(method or DEFAULT_BENCH_METHODS)
     if "all" in chosen:  # every fewlabels method and every peer installed here
-        chosen = tuple(available_methods())
+        chosen = tuple(installed)
     config = BenchConfig(
-        datasets=tuple(dataset or DEFAULT_BENCH_DATASETS),
+        datasets=tuple(dataset or (preset.datasets if preset else DEFAULT_BENCH_DATASETS)),
         methods=chosen,
-        budgets=tuple(budget or (0.01, 0.05, 0.10)),
-        protocols=tuple(protocol or ("random", "biased")),
-        seeds=tuple(range(seeds)),
-        max_rows=max_rows,
+        budgets=tuple(budget or (preset.budgets if preset else (0.01, 0.05, 0.10))),
+        protocols=tuple(protocol or (preset.protocols if preset else ("random", "biased"))),
+        seeds=tuple(range(seeds if seeds is not None else preset.seeds if preset else 5)),
+        max_rows=max_rows if max_rows is not None else (preset.max_rows if preset else None),
+        trace_memory=trace_memory,
     )
     with _progress(not (quiet or as_json)) as progress:
         results = run_benchmark(

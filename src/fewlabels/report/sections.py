@@ -144,56 +144,103 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
 
 
 def _portfolio_section(evidence: dict[str, Any]) -> Section:
+    """An ensemble's evidence: each member's out-of-fold scores and its weight in the two
+    ensembles, then the paired comparison of the ensembles."""
     res = evidence["portfolio"]
-    cls = "good" if evidence.get("gain_low", 0) > 0 and not evidence["is_baseline"] else "neutral"
+    gain, lo, hi = (
+        evidence.get("gain", 0.0),
+        evidence.get("gain_low", 0.0),
+        evidence.get("gain_high", 0.0),
+    )
+    cls = "good" if lo > 0 and not evidence["is_baseline"] else "neutral"
+    ran = [i for i, st in enumerate(res["status"]) if st == "ok"]
     rows = [
         (
-            name,
-            "semi-supervised" if semi else "supervised",
-            f"{mean:.3f}",
-            f"{std:.3f}",
-            f"{bal:.3f}",
+            res["method"][i],
+            res["kind"][i],
+            f"{res['mean_accuracy'][i]:.3f}",
+            f"{res['std_accuracy'][i]:.3f}",
+            f"{res['mean_balanced_accuracy'][i]:.3f}",
+            f"{res['mean_score'][i]:.3f}",
+            f"{res['weight_supervised'][i]:.2f}",
+            f"{res['weight_semi_supervised'][i]:.2f}",
+            f"{res['seconds'][i]:.1f}",
         )
-        for name, semi, mean, std, bal in zip(
-            res["method"],
-            res["semi_supervised"],
-            res["mean_accuracy"],
-            res["std_accuracy"],
-            res["mean_balanced_accuracy"],
-            strict=True,
-        )
+        for i in ran
     ]
-    fig = _figure(6, 0.45 * len(rows) + 1.0)
+    skipped = [
+        (res["method"][i], res["status"][i]) for i in range(len(res["method"])) if i not in ran
+    ]
+    fig = _figure(6, 0.4 * len(ran) + 1.0)
     ax = fig.add_subplot()
-    order = np.argsort(res["mean_accuracy"])
-    names = [res["method"][i] for i in order]
+    order = sorted(ran, key=lambda i: res["mean_accuracy"][i])
     ax.barh(
-        names,
+        [res["method"][i] for i in order],
         [res["mean_accuracy"][i] for i in order],
         xerr=[res["std_accuracy"][i] for i in order],
         color=["#2b6cb0" if res["semi_supervised"][i] else "#a0aec0" for i in order],
         capsize=3,
     )
-    ax.set_xlabel("cross-validated accuracy on held-out labeled rows (mean, std)")
-    lo = min(res["mean_accuracy"]) - max(res["std_accuracy"]) - 0.05
-    ax.set_xlim(max(0.0, lo), 1.0)
-    n_folds = len(res["fold_accuracy"][0])
+    ax.set_xlabel("out-of-fold accuracy on held-out labeled rows (mean, std)")
+    low = min(res["mean_accuracy"][i] - res["std_accuracy"][i] for i in ran) - 0.05
+    ax.set_xlim(max(0.0, low), 1.0)
+    m = np.asarray(evidence["method_scores"])
+    b = np.asarray(evidence["baseline_scores"])
+    metric = res.get("metric", "log loss")
     parts = [
         f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
-        "" if evidence["is_baseline"] else f"<p>{esc(evidence.get('selection_reason') or '')}.</p>",
-        f"<p>Every method was cross-validated on the same {n_folds} folds of labeled rows; in each fold the "
-        "held-out rows lost their labels before anything was fitted, so pseudo-labels came from that fold's "
-        "training labels only. A semi-supervised method is chosen only if it beats the best supervised one "
-        "by more than one standard error.</p>",
+        f"<p>Every member was cross-validated on the same {len(m)} folds of labeled rows; in each "
+        "fold the held-out rows lost their labels before anything was fitted, so the teacher's "
+        "pseudo-labels and the graph used that fold's training labels only. Greedy ensemble "
+        "selection then weighted the members, once among the supervised ones and once among all; "
+        "each fold's ensemble score uses weights chosen on the other folds. The semi-supervised "
+        "ensemble is kept only if it beats the supervised one by more than one standard error.</p>",
         table(
-            ["method", "kind", "accuracy (mean)", "std", "balanced accuracy"],
-            rows,
-            numeric_cols=[2, 3, 4],
+            ["ensemble", "accuracy (mean)", "std", "balanced accuracy"],
+            [
+                (
+                    evidence["baseline"],
+                    f"{b.mean():.3f}",
+                    f"{b.std():.3f}",
+                    f"{np.mean(evidence['baseline_balanced']):.3f}",
+                ),
+                (
+                    evidence["method"],
+                    f"{m.mean():.3f}",
+                    f"{m.std():.3f}",
+                    f"{np.mean(evidence['method_balanced']):.3f}",
+                ),
+            ],
+            numeric_cols=[1, 2, 3],
         ),
-        figure_to_img(fig, "cross-validated accuracy of each method in the portfolio"),
-        '<p class="note">The choice was made on these folds, so the chosen method\'s score is slightly optimistic.</p>',
+        f"<p>Accuracy gain of the semi-supervised ensemble over the supervised one: {gain:+.1%} "
+        f"(95% interval {lo:+.1%} to {hi:+.1%}).</p>",
+        table(
+            [
+                "member",
+                "kind",
+                "accuracy",
+                "std",
+                "balanced accuracy",
+                f"score ({esc(str(metric))})",
+                "weight (supervised)",
+                "weight (semi-supervised)",
+                "seconds",
+            ],
+            rows,
+            numeric_cols=[2, 3, 4, 5, 6, 7, 8],
+        ),
+        figure_to_img(fig, "out-of-fold accuracy of each member"),
     ]
+    if skipped:
+        parts.append("<h3>Members not used</h3>" + table(["member", "why"], skipped))
     return Section("The evidence", "".join(parts), "evidence")
+
+
+def warnings_section(warnings: list[str]) -> Section:
+    """What the user must know before using the predictions."""
+    body = "".join(f'<p class="verdict bad">{esc(w)}</p>' for w in warnings)
+    return Section("Warnings", body, "warnings")
 
 
 def predictions_section(

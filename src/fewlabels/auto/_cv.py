@@ -1,0 +1,252 @@
+"""Cross-validation of the portfolio: out-of-fold probabilities and the teacher's
+pseudo-labels, as functions on arrays (the estimator wraps them)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.utils import _safe_indexing
+
+from ..data.labels import UNLABELED
+from ..selftrain.policies import ClassBalancedTopK, PolicyState, Threshold
+from .members import Member
+
+__all__ = [
+    "CVPlan",
+    "CVRun",
+    "Deadline",
+    "cross_validate_members",
+    "member_proba",
+    "select_pseudo_labels",
+]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+#: Pseudo-labels per fold: this many per labeled training row (at least ``_MIN_PSEUDO``).
+_PSEUDO_PER_LABEL = 4
+_MIN_PSEUDO = 40
+#: Teacher confidence a pseudo-label needs under ``pseudo_labels="threshold"``.
+_THRESHOLD = 0.8
+#: The order members are cross-validated in: supervised members are the teacher.
+_PHASE = {"supervised": 0, "graph": 1, "pseudo-label": 2, "semi-supervised": 3}
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
+class Deadline:
+    """Seconds left of a time limit (``None``: no limit)."""
+
+    def __init__(self, limit: float | None):
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        return np.inf if self.limit is None else self.limit - self.elapsed()
+
+
+@dataclass(frozen=True)
+class CVPlan:
+    """What every fold shares."""
+
+    n_classes: int
+    repeats: int
+    seed: int
+    n_jobs: int | None = None
+    pseudo_labels: str = "balanced"
+
+
+@dataclass
+class CVRun:
+    """Per member ``{"status", "seconds", "oof"}`` (``oof``: (repeats, n_labeled, n_classes)),
+    and each fold's pseudo-labels ``(rows, codes, weights)``."""
+
+    results: dict[str, dict[str, Any]]
+    teacher: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def member_proba(model: Any, X: Any, n_classes: int) -> np.ndarray:
+    """Probabilities of a model fitted on class codes, as an (n, n_classes) matrix."""
+    out = np.zeros((X.shape[0], n_classes))
+    out[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+    return out
+
+
+class _OverTime(Exception):
+    """A member's projected time passes the limit (caught inside the loop)."""
+
+
+def _graph(V: np.ndarray, seed: int):
+    from ..graph._graph import knn_graph, normalize_graph
+
+    g = knn_graph(np.asarray(V, dtype=np.float32), 10, random_state=seed)
+    return normalize_graph(g.W), g.order
+
+
+def cross_validate_members(
+    members: Sequence[Member],
+    views: dict[str, Any],
+    y: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    plan: CVPlan,
+    clock: Deadline | None = None,
+    report: Progress | None = None,
+) -> CVRun:
+    """Out-of-fold probabilities of every member on the same folds of the labeled rows.
+
+    ``views`` hold the labeled rows first (``y`` are their codes) and the unlabeled pool
+    after them. ``folds`` are ``(train, test)`` positions among the labeled rows, repeat
+    by repeat. Nothing but the scoring reads a held-out label: in each fold the held-out
+    rows join the pool as unlabeled rows. Members run in ``_PHASE`` order (supervised
+    first, since they are the teacher); past the ``clock``'s limit the rest are skipped,
+    and a member that fails is recorded, never fatal.
+    """
+    clock = clock or Deadline(None)
+    report = report or _silent
+    repeats, seed, k = plan.repeats, plan.seed, plan.n_classes
+    results: dict[str, dict[str, Any]] = {
+        m.name: {"status": "not run", "seconds": 0.0, "oof": None} for m in members
+    }
+    n_lab = len(y)
+    pool_pos = np.arange(n_lab, views["native"].shape[0])
+    # slow members (a time floor) last, then by phase: the supervised members teach
+    order = sorted(
+        range(len(members)), key=lambda i: (members[i].min_seconds > 0, _PHASE[members[i].kind])
+    )
+    pool_proba: dict[str, list[np.ndarray]] = {}
+    teacher: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    graph = None
+    total = len(members) * len(folds)
+    done = 0
+    for rank, i in enumerate(order):
+        m = members[i]
+        res = results[m.name]
+        if m.kind == "pseudo-label" and teacher is None:
+            if not pool_proba:
+                res["status"] = "skipped: no supervised member to teach it"
+                done += len(folds)
+                continue
+            teacher = _teachers(pool_proba, results, y, folds, pool_pos, plan)
+        if rank > 0 and clock.left() <= max(m.min_seconds, 0.0):
+            res["status"] = (
+                "skipped: the time limit was reached"
+                if clock.left() <= 0
+                else (f"skipped: needs at least {m.min_seconds:.0f} s of the time limit")
+            )
+            done += len(folds)
+            continue
+        if m.kind == "graph" and graph is None:
+            graph = _graph(views["numeric"], seed)
+        stage = f"auto: cross-validating {m.name} ({rank + 1} of {len(members)} members)"
+        started = time.perf_counter()
+        oof = np.zeros((repeats, n_lab, k))
+        pool_p = []
+        try:
+            for f, (tr, te) in enumerate(folds):
+                report(stage, done, total)
+                P_te, P_pool = _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f)
+                oof[f // (len(folds) // repeats), te] = P_te
+                if P_pool is not None:
+                    pool_p.append(P_pool)
+                done += 1
+                spent = time.perf_counter() - started
+                projected = spent / (f + 1) * (len(folds) - f - 1)
+                if rank > 0 and projected > clock.left():
+                    raise _OverTime(spent + projected)
+        except _OverTime as exc:
+            res["status"] = f"skipped: would pass the time limit (~{exc.args[0]:.0f} s)"
+            done = (rank + 1) * len(folds)
+            continue
+        except Exception as exc:  # a member that fails is reported, never fatal
+            res["status"] = f"failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            logger.warning("auto: member %s failed: %s", m.name, res["status"])
+            done = (rank + 1) * len(folds)
+            continue
+        res.update(status="ok", oof=oof, seconds=time.perf_counter() - started)
+        if m.kind == "supervised":
+            pool_proba[m.name] = pool_p
+    report("auto: cross-validating", total, total)
+    return CVRun(results, teacher or [])
+
+
+def _teachers(pool_proba, results, y, folds, pool_pos, plan):
+    """Each fold's pseudo-labels: (positions, codes, weights) from the average of the
+    supervised members fitted on that fold's training labels."""
+    names = list(pool_proba)
+    n_splits = len(folds) // results[names[0]]["oof"].shape[0]
+    out = []
+    for f, (tr, te) in enumerate(folds):
+        r = f // n_splits
+        P = np.mean(
+            [np.vstack([results[n]["oof"][r, te], pool_proba[n][f]]) for n in names], axis=0
+        )
+        cand = np.concatenate([te, pool_pos])
+        counts = np.bincount(y[tr], minlength=P.shape[1])
+        out.append(select_pseudo_labels(P, cand, counts, len(tr), plan.pseudo_labels))
+    return out
+
+
+def select_pseudo_labels(
+    P: np.ndarray, cand: np.ndarray, counts: np.ndarray, n_train: int, policy: str = "balanced"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The teacher's pseudo-labels among the candidate rows: ``(rows, codes, weights)``.
+
+    ``P`` holds the teacher's probabilities on ``cand``. ``"balanced"`` takes the most
+    confident rows class by class in the labeled proportions ``counts`` (4 per labeled
+    row, at least 40); ``"threshold"`` every row with confidence >= 0.8. The weights are
+    the teacher's confidence, scaled so that the pseudo-labels together weigh no more
+    than the ``n_train`` labels.
+    """
+    conf, pred = P.max(axis=1), np.argmax(P, axis=1)
+    if policy == "threshold":
+        mask = Threshold(_THRESHOLD).select(conf, None, pred, None)
+    else:
+        n_take = min(len(cand), max(_PSEUDO_PER_LABEL * n_train, _MIN_PSEUDO))
+        state = PolicyState(1, P.shape[1], counts)
+        mask = ClassBalancedTopK(k=n_take).select(conf, None, pred, state)
+    w = conf[mask]
+    if w.sum() > n_train:  # the pseudo-labels together weigh no more than the labels
+        w = w * (n_train / w.sum())
+    return cand[mask], pred[mask], w
+
+
+def _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f):
+    V = views[m.view]
+    k, seed = plan.n_classes, plan.seed
+    if m.kind == "graph":
+        from ..graph._graph import spread_labels, to_distribution
+
+        S, order = graph
+        seeds = np.full(V.shape[0], UNLABELED)
+        seeds[tr] = y[tr]
+        F, _ = spread_labels(S, seeds, k, 0.99, 1e-3, 300, order)
+        prior = np.bincount(y[tr], minlength=k) / len(tr)
+        return to_distribution(F[te], prior), None
+    if m.kind == "semi-supervised":
+        codes = np.full(V.shape[0], UNLABELED)
+        codes[tr] = y[tr]
+        model = m.make(seed, plan.n_jobs).fit(V, codes)
+        return member_proba(model, _safe_indexing(V, te), k), None
+    if m.kind == "pseudo-label":
+        rows, pl, w = teacher[f]
+        fit_rows = np.concatenate([tr, rows])
+        labels = np.concatenate([y[tr], pl])
+        weights = np.concatenate([np.ones(len(tr)), w])
+        model = m.make(seed, plan.n_jobs).fit(
+            _safe_indexing(V, fit_rows), labels, sample_weight=weights
+        )
+        return member_proba(model, _safe_indexing(V, te), k), None
+    model = m.make(seed, plan.n_jobs).fit(_safe_indexing(V, tr), y[tr])
+    P_te = member_proba(model, _safe_indexing(V, te), k)
+    return P_te, member_proba(model, _safe_indexing(V, pool_pos), k)
