@@ -93,7 +93,7 @@ class Evidence:
             d["baseline_mean"] = float(np.mean(self.baseline_scores))
         d["verdict"] = self.verdict()
         d["is_baseline"] = self.is_baseline
-        return d
+        return _finite(d)
 
 
 @dataclass
@@ -224,6 +224,17 @@ def compare_with_supervised(
     ev.method_balanced = cv.balanced_accuracy[method_name]
     logger.info("evidence for %s: %s", method_name, ev.verdict())
     return ev
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (strict JSON)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _rows(X: Any, idx: np.ndarray) -> Any:

@@ -32,6 +32,8 @@ TRUSTED_TYPES = frozenset(
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
         "lightgbm.sklearn.LGBMRegressor",
+        # the trees of random forests and extra trees (auto's members): arrays, no code
+        "sklearn.tree._tree.Tree",
     }
 )
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".sav"}

@@ -239,7 +239,7 @@ def fit_table(
     report("predicting", 0, 1)
     proba = model.predict_proba(X)
     classes = model.classes_
-    pred = classes[np.argmax(proba, axis=1)]
+    pred = np.asarray(model.predict(X))  # a tuned decision threshold lives in predict
     conf = proba.max(axis=1)
     report("predicting", 1, 1)
     evidence_dict = ev.to_dict() if ev is not None else None
@@ -347,7 +347,7 @@ def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = No
         _check_not_input([Path(out)], data)
     frame = read_table(data)
     proba = model.predict_proba(frame)
-    pred = model.classes_[np.argmax(proba, axis=1)]
+    pred = np.asarray(model.predict(frame))
     result = _predictions_frame(frame, pred, proba.max(axis=1), None)
     if out is not None:
         write_table(result, out)

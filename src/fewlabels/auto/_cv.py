@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -70,10 +70,12 @@ class CVPlan:
 @dataclass
 class CVRun:
     """Per member ``{"status", "seconds", "oof"}`` (``oof``: (repeats, n_labeled, n_classes)),
-    and each fold's pseudo-labels ``(rows, codes, weights)``."""
+    each fold's pseudo-labels ``(rows, codes, weights)``, and the members whose average
+    was the teacher (the refit uses the same ones)."""
 
     results: dict[str, dict[str, Any]]
     teacher: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    teacher_names: list[str] = field(default_factory=list)
 
 
 def member_proba(model: Any, X: Any, n_classes: int) -> np.ndarray:
@@ -126,6 +128,7 @@ def cross_validate_members(
     )
     pool_proba: dict[str, list[np.ndarray]] = {}
     teacher: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    teacher_names: list[str] = []
     graph = None
     total = len(members) * len(folds)
     done = 0
@@ -137,7 +140,7 @@ def cross_validate_members(
                 res["status"] = "skipped: no supervised member to teach it"
                 done += len(folds)
                 continue
-            teacher = _teachers(pool_proba, results, y, folds, pool_pos, plan)
+            teacher, teacher_names = _teachers(pool_proba, y, folds, pool_pos, plan)
         if rank > 0 and clock.left() <= max(m.min_seconds, 0.0):
             res["status"] = (
                 "skipped: the time limit was reached"
@@ -177,24 +180,21 @@ def cross_validate_members(
         if m.kind == "supervised":
             pool_proba[m.name] = pool_p
     report("auto: cross-validating", total, total)
-    return CVRun(results, teacher or [])
+    return CVRun(results, teacher or [], teacher_names)
 
 
-def _teachers(pool_proba, results, y, folds, pool_pos, plan):
+def _teachers(pool_proba, y, folds, pool_pos, plan):
     """Each fold's pseudo-labels: (positions, codes, weights) from the average of the
     supervised members fitted on that fold's training labels."""
     names = list(pool_proba)
-    n_splits = len(folds) // results[names[0]]["oof"].shape[0]
     out = []
-    for f, (tr, te) in enumerate(folds):
-        r = f // n_splits
-        P = np.mean(
-            [np.vstack([results[n]["oof"][r, te], pool_proba[n][f]]) for n in names], axis=0
-        )
-        cand = np.concatenate([te, pool_pos])
+    for f, (tr, _) in enumerate(folds):
+        # the pool only: the held-out rows stand for new rows, which the refitted model
+        # predicts without having pseudo-labeled them
+        P = np.mean([pool_proba[n][f] for n in names], axis=0)
         counts = np.bincount(y[tr], minlength=P.shape[1])
-        out.append(select_pseudo_labels(P, cand, counts, len(tr), plan.pseudo_labels))
-    return out
+        out.append(select_pseudo_labels(P, pool_pos, counts, len(tr), plan.pseudo_labels))
+    return out, names
 
 
 def select_pseudo_labels(
@@ -224,6 +224,10 @@ def select_pseudo_labels(
 def _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f):
     V = views[m.view]
     k, seed = plan.n_classes, plan.seed
+    if len(np.unique(y[tr])) < 2:  # a class with one label left one class to train on
+        prior = np.bincount(y[tr], minlength=k) / len(tr)
+        flat = np.tile(prior, (len(te), 1))
+        return flat, (np.tile(prior, (len(pool_pos), 1)) if m.kind == "supervised" else None)
     if m.kind == "graph":
         from ..graph._graph import spread_labels, to_distribution
 

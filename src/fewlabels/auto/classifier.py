@@ -110,6 +110,9 @@ class AutoClassifier(BaseFewLabelsClassifier):
     ensemble_scores_ : dict
         Fold scores (in ``metric`` and accuracy) of the two ensembles and of predicting the
         training folds' majority class.
+    teacher_ : list of str
+        The supervised members whose average pseudo-labeled the pool (in every fold and
+        in the refit).
     gain_ : tuple of float
         Accuracy gain of the semi-supervised over the supervised ensemble: mean and a 95%
         interval over the folds.
@@ -237,6 +240,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
         # a class with a single label is held out in one fold (its OOF rows are scored as
         # they are); CV needs at least two rows in some class and four in all
         splits = int(min(self.n_splits, max(counts.min(), 2))) if len(y) >= 4 else 1
+        if counts.max() < 2:
+            splits = 1
         repeats = self.n_repeats or (2 if len(lab) < 200 else 1)
         plan = CVPlan(k, repeats, seed, self.n_jobs, self.pseudo_labels)
         results = {m.name: {"status": "not run", "seconds": 0.0, "oof": None} for m in members}
@@ -246,7 +251,10 @@ class AutoClassifier(BaseFewLabelsClassifier):
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "The least populated class", UserWarning)
                 folds = list(cv.split(np.zeros(len(y)), y))
-            results = cross_validate_members(members, views, y, folds, plan, clock, report).results
+            run = cross_validate_members(members, views, y, folds, plan, clock, report)
+            results, self.teacher_ = run.results, run.teacher_names
+        else:
+            self.teacher_ = [m.name for m in members if m.kind == "supervised"]
         self.cv_seconds_ = clock.elapsed()
         self._choose(members, y, folds, splits, repeats, results)
         report("auto: refitting the chosen ensemble on all rows", 0, 1)
@@ -337,6 +345,9 @@ class AutoClassifier(BaseFewLabelsClassifier):
         if semi_weight == 0:
             chosen = _SUPERVISED
             reason = "ensemble selection gave the semi-supervised members no weight"
+        elif not np.all(np.isfinite(d)):
+            chosen = _SUPERVISED
+            reason = f"some folds have no {shown} score (a class missing), so nothing was shown"
         elif d.mean() <= se:
             chosen = _SUPERVISED
             reason = (
@@ -425,10 +436,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
         chosen = [by_name[n] for n in self.weights_]
         fitted: dict[str, Any] = {}
         sup_models: dict[str, Any] = {}
-        if any(m.kind == "pseudo-label" for m in chosen):
-            teachers = [m for m in members if m.kind == "supervised" and self._ran(m)]
-        else:
-            teachers = []
+        needs_teacher = any(m.kind == "pseudo-label" for m in chosen)
+        teachers = [by_name[n] for n in self.teacher_] if needs_teacher else []
         for m in {
             **{t.name: t for t in teachers},
             **{c.name: c for c in chosen if c.kind == "supervised"},
@@ -471,9 +480,6 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self.members_ = fitted
         self.member_views_ = {n: by_name[n].view for n in fitted}
         self.n_pseudo_labels_ = len(rows)
-
-    def _ran(self, m: Member) -> bool:
-        return self.cv_results_["status"][self.cv_results_["method"].index(m.name)] == "ok"
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "members_")

@@ -81,4 +81,6 @@ def ensemble_selection(
         total += probas[pick]
         if values[pick][0] > best_value + 1e-12:
             best_value, best_counts = values[pick][0], counts.copy()
+    if best_counts.sum() == 0:  # no round had a finite score: the plain average
+        best_counts = np.ones(m)
     return best_counts / best_counts.sum()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -94,19 +95,20 @@ def _lightgbm(seed: int, n_jobs: int | None) -> Any:
     return model.set_params(n_jobs=n_jobs or 1)
 
 
+def _make_forest(seed: int, n_jobs: int | None, *, kind: str, balanced: bool) -> Any:
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+    cls = RandomForestClassifier if kind == "rf" else ExtraTreesClassifier
+    return cls(
+        n_estimators=100,
+        class_weight="balanced_subsample" if balanced else None,
+        random_state=seed,
+        n_jobs=n_jobs,
+    )
+
+
 def _forest(kind: str, balanced: bool = False) -> Callable[[int, int | None], Any]:
-    def make(seed: int, n_jobs: int | None) -> Any:
-        from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
-
-        cls = RandomForestClassifier if kind == "rf" else ExtraTreesClassifier
-        return cls(
-            n_estimators=100,
-            class_weight="balanced_subsample" if balanced else None,
-            random_state=seed,
-            n_jobs=n_jobs,
-        )
-
-    return make
+    return partial(_make_forest, kind=kind, balanced=balanced)
 
 
 def _knn(seed: int, n_jobs: int | None) -> Any:

@@ -132,7 +132,17 @@ class AutoGluonPeer(ClassifierMixin, BaseEstimator):
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         cmd = [str(python), "-I", str(_WORKER), str(req_path)]
         logger.debug("running %s", " ".join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        # AutoGluon overruns its time limit (pseudo-labeling rounds most); a hung worker
+        # must not hang the benchmark
+        timeout = 3 * float(self.time_limit) + 120
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, env=env, check=False, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"AutoGluon {request['action']} did not finish in {timeout:.0f} s"
+            ) from None
         if proc.stdout.strip():
             logger.debug("AutoGluon worker stdout:\n%s", proc.stdout)
         out_path = Path(str(req_path) + ".out")

@@ -144,7 +144,10 @@ def _run_cell(
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
-    pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else model.predict(X_test)
+    if proba is None or _has_threshold(model):  # a tuned decision threshold lives in predict
+        pred = model.predict(X_test)
+    else:
+        pred = model.classes_[np.argmax(proba, axis=1)]
     predict_s = time.perf_counter() - start
     peak = float("nan")
     if trace_memory:
@@ -165,6 +168,11 @@ def _run_cell(
     }
 
 
+def _has_threshold(model: Any) -> bool:
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    return getattr(last, "threshold_", None) is not None
+
+
 _TABLES: dict[tuple, tuple[Any, np.ndarray]] = {}  # per process: loaded (and capped) tables
 
 
@@ -173,7 +181,8 @@ def _table(name: str, tables: dict | None, max_rows: int | None) -> tuple[Any, n
     key = (name, max_rows, id(tables.get(name)) if tables and name in tables else None)
     if key in _TABLES:
         return _TABLES[key]
-    from ..data.labels import encode_target
+    import pandas as pd
+
     from ..datasets import load
 
     if tables and name in tables:
@@ -181,7 +190,11 @@ def _table(name: str, tables: dict | None, max_rows: int | None) -> tuple[Any, n
     else:
         loaded = load(name)
         X, y_raw = loaded.X, loaded.y
-    y = encode_target(y_raw).codes
+    # a dataset's target is the full truth: every value is a class, -1 included (KEEL's
+    # banana has classes -1 and 1), so the unlabeled-row rule must not apply here
+    y = pd.factorize(pd.Series(np.asarray(y_raw)), sort=True)[0]
+    if (y < 0).any():
+        raise InputError(f"dataset {name!r} has rows without a class; a benchmark needs them all")
     if max_rows and len(y) > max_rows:
         from sklearn.model_selection import train_test_split
 
