@@ -1,8 +1,10 @@
 """Tables of the core suite (issue 13) for benchmarks/RESULTS.md, from a results file.
 
-    python benchmarks/core_md.py benchmarks/results/core/results.csv [more.csv ...]
+    python benchmarks/core_md.py benchmarks/results/core/results.csv [more.csv ...] \
+        [--extra benchmarks/results/core-balanced/results.csv]
 
-Several files are merged (the AutoGluon rows come from a run of their own). Only the part
+Several files are merged (the AutoGluon rows come from a run of their own). ``--extra``
+rows (methods run on some tables only) appear in the imbalance table alone. Only the part
 between the ``<!-- tables:core:start -->`` markers is rewritten.
 """
 
@@ -34,7 +36,7 @@ def _p(a: np.ndarray) -> float:
     return float(wilcoxon(a).pvalue)
 
 
-def tables(df: pd.DataFrame) -> str:
+def tables(df: pd.DataFrame, extra: pd.DataFrame | None = None) -> str:
     methods = available_methods()
     fam = {m: methods[m].family if m in methods else "?" for m in df["method"].unique()}
     ok = df[df["status"] == "ok"].copy()
@@ -89,7 +91,7 @@ def tables(df: pd.DataFrame) -> str:
         lines.append(f"| `{m}` | {r.acc:.4f} | {r.bal:.4f} | {r.fit:.2f} s | {r.fmax:.1f} s |")
     if "auto" in set(full["method"]):
         lines += _against(full, fam)
-        lines += _imbalanced(full)
+        lines += _imbalanced(full, extra)
         lines += _losses(full)
     return "\n".join(lines)
 
@@ -129,7 +131,7 @@ def _against(full: pd.DataFrame, fam: dict) -> list[str]:
     return lines
 
 
-def _imbalanced(full: pd.DataFrame) -> list[str]:
+def _imbalanced(full: pd.DataFrame, extra: pd.DataFrame | None) -> list[str]:
     from fewlabels.datasets import load
 
     lines = [
@@ -140,9 +142,11 @@ def _imbalanced(full: pd.DataFrame) -> list[str]:
         "'one class' counts cells whose balanced accuracy is exactly 0.5 (every test row "
         "predicted as one class).",
         "",
-        "| dataset | minority share | auto | best supervised peer | auto one class | peers one class |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| dataset | minority share | auto | auto-balanced | best supervised peer | auto one class "
+        "| peers one class |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    ex = extra[extra["status"] == "ok"] if extra is not None else pd.DataFrame(columns=full.columns)
     for ds in sorted(full["dataset"].unique()):
         y = pd.Series(load(ds).y).value_counts(normalize=True)
         if len(y) != 2 or y.min() >= 0.35:
@@ -156,9 +160,11 @@ def _imbalanced(full: pd.DataFrame) -> list[str]:
             .groupby("method")["one"]
             .sum()
         )
+        extra_ds = ex[(ex["dataset"] == ds) & (ex["method"] == "auto-balanced")]
+        balanced = _f(float(extra_ds["balanced_accuracy"].mean())) if len(extra_ds) else "–"
         lines.append(
-            f"| {ds} | {y.min():.0%} | {bal['auto']:.3f} | {bal[best]:.3f} (`{best}`) | "
-            f"{int(one.get('auto', 0))} | {int(sum(one.get(m, 0) for m in sup))} |"
+            f"| {ds} | {y.min():.0%} | {bal['auto']:.3f} | {balanced} | {bal[best]:.3f} (`{best}`) "
+            f"| {int(one.get('auto', 0))} | {int(sum(one.get(m, 0) for m in sup))} |"
         )
     return lines
 
@@ -184,16 +190,30 @@ def _losses(full: pd.DataFrame) -> list[str]:
 
 
 def main() -> None:
-    paths = [Path(p) for p in sys.argv[1:]] or [HERE / "results" / "core" / "results.csv"]
+    args = sys.argv[1:]
+    extra = None
+    if "--extra" in args:
+        i = args.index("--extra")
+        extra = load_results(args[i + 1])
+        args = args[:i] + args[i + 2 :]
+    paths = [Path(p) for p in args] or [HERE / "results" / "core" / "results.csv"]
     df = pd.concat([load_results(p) for p in paths], ignore_index=True)
     df = df.drop_duplicates(subset=[*CELL, "method"], keep="last")
+    parts = [f"#### With AutoGluon: the cells it ran\n\n{tables(df, extra)}"]
+    core = load_results(paths[0])
+    if (
+        core["protocol"].nunique()
+        > df[df["method"].str.startswith("autogluon")]["protocol"].nunique()
+    ):
+        parts.append(f"#### Without AutoGluon: every cell, both protocols\n\n{tables(core, extra)}")
     target = HERE / "RESULTS.md"
     text = target.read_text()
     if START not in text:
         text = text.replace("<!-- tables:start -->", f"{START}\n{END}\n\n<!-- tables:start -->", 1)
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    target.write_text(f"{head}{START}\n{tables(df)}\n{END}{tail}")
+    body = "\n\n".join(parts)
+    target.write_text(f"{head}{START}\n{body}\n{END}{tail}")
 
 
 if __name__ == "__main__":

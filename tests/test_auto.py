@@ -286,3 +286,23 @@ def test_one_label_per_class_and_a_one_label_class():
     y2[np.flatnonzero(y2 == -1)[0]] = 1  # binary, the second class has one label
     auto = AutoClassifier(["logreg", "random-forest"], random_state=0).fit(X2, y2)
     assert auto.cv_results_["status"] == ["ok", "ok"]  # a one-class fold predicts its prior
+
+
+def test_the_default_metric_finds_the_minority_of_an_imbalanced_binary_target():
+    rng = np.random.default_rng(1)
+    n = 600
+    X = rng.normal(size=(n, 4))
+    y_true = (X[:, 0] + 1.2 * rng.normal(size=n) > 1.3).astype(int)  # ~20% positives, noisy
+    y = np.where(rng.random(n) < 0.2, y_true, -1)
+    auto = AutoClassifier(["logreg", "random-forest"], random_state=0).fit(X, y)
+    assert auto.metric_ == "balanced_accuracy" and auto.threshold_ is not None
+    assert balanced_accuracy_score(y_true, auto.predict(X)) > 0.6
+    X2, y2, _ = _linear()
+    assert AutoClassifier(["logreg"], random_state=0).fit(X2, y2).metric_ == "log_loss"
+
+
+def test_a_fully_labeled_table_is_cross_validated():
+    X, _, y_true = _linear(n=150)
+    auto = AutoClassifier(["logreg", "random-forest", "logreg+pl"], random_state=0).fit(X, y_true)
+    assert auto.cv_results_["status"][:2] == ["ok", "ok"], auto.cv_results_["status"]
+    assert "no cross-validation" not in auto.selection_reason_

@@ -328,3 +328,10 @@ def test_time_limit_and_metric_reach_auto_and_bad_values_are_one_line(tmp_path):
         "fit", data, "-t", "label", "-o", tmp_path / "o3", "-m", "supervised", "--time-limit", "5"
     )
     assert r.returncode == 2 and "takes no --time-limit" in r.stderr
+
+
+def test_a_minus_one_class_gets_a_hint(tmp_path):
+    data = tmp_path / "pm.csv"
+    pd.DataFrame({"x": [0.1, 0.2, 0.9, 1.0], "y": [-1, 1, -1, 1]}).to_csv(data, index=False)
+    r = cli("fit", data, "--target", "y", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "if -1 is a class here, recode it" in r.stderr

@@ -76,14 +76,17 @@ class Evidence:
             if self.selection_reason:
                 return f"kept the {self.baseline}: {self.selection_reason}"
             return "this is the supervised baseline"
+        chose = (
+            f"chose the {self.method} ({self.selection_reason}); " if self.selection_reason else ""
+        )
         if lo > 0:
-            return f"the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
+            return f"{chose}the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
         if hi < 0:
             return (
-                f"WORSE than the supervised baseline: {mean:+.1%} accuracy "
+                f"{chose}WORSE than the supervised baseline: {mean:+.1%} accuracy "
                 f"(95% interval {lo:+.1%} to {hi:+.1%}); prefer --method {self.baseline}"
             )
-        return f"no clear difference from the supervised baseline: {mean:+.1%} (95% interval {lo:+.1%} to {hi:+.1%})"
+        return f"{chose}no clear difference in accuracy from the {self.baseline}: {mean:+.1%} (95% interval {lo:+.1%} to {hi:+.1%})"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

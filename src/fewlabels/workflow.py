@@ -91,9 +91,16 @@ def prepare_target(
             f"no row has a label in target column {target!r}; label at least one row of each class"
         )
     if len(enc.classes) < 2:
+        minus_one = bool((pd.to_numeric(frame[target], errors="coerce") == -1).any())
+        hint = (
+            "; -1 marks an unlabeled row in an integer target, so if -1 is a class here, "
+            "recode it (e.g. to 0) first"
+            if minus_one
+            else ""
+        )
         raise InputError(
             f"the labeled rows of {target!r} hold only one class ({_py(enc.classes[0])!r}); "
-            "label at least one row of another class"
+            f"label at least one row of another class{hint}"
         )
     y = np.full(len(frame), None, dtype=object)
     y[enc.labeled] = enc.classes[enc.codes[enc.labeled]]

@@ -253,4 +253,6 @@ def _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f):
         return member_proba(model, _safe_indexing(V, te), k), None
     model = m.make(seed, plan.n_jobs).fit(_safe_indexing(V, tr), y[tr])
     P_te = member_proba(model, _safe_indexing(V, te), k)
+    if not len(pool_pos):  # every row labeled: nothing to teach
+        return P_te, np.zeros((0, k))
     return P_te, member_proba(model, _safe_indexing(V, pool_pos), k)

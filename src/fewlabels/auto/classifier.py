@@ -20,7 +20,7 @@ from ..data.labels import UNLABELED
 from ..evidence import Evidence, paired_gain
 from ._cv import CVPlan, Deadline, cross_validate_members, member_proba, select_pseudo_labels
 from .ensemble import blend, ensemble_selection
-from .members import Member, catalogue, default_members
+from .members import MINORITY_SHARE, Member, catalogue, default_members
 from .metrics import METRICS, accuracy, balanced_accuracy, score
 
 __all__ = ["AutoClassifier"]
@@ -64,9 +64,11 @@ class AutoClassifier(BaseFewLabelsClassifier):
     members : sequence of str or Member, default=None
         Names from :func:`fewlabels.auto.catalogue` or :class:`Member` objects; ``None``
         means :func:`fewlabels.auto.default_members`. At least one must be supervised.
-    metric : {"log_loss", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}, default="log_loss"
-        What ensemble selection and the safety comparison optimise. Log loss does not
-        reward predicting the majority class. With ``"balanced_accuracy"`` or
+    metric : {"auto", "log_loss", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}, default="auto"
+        What ensemble selection and the safety comparison optimise. ``"auto"``: balanced
+        accuracy for a binary target whose labeled minority class is under 35% (a model
+        that finds no churner is worthless, however accurate), log loss otherwise; neither
+        rewards predicting the majority class. With ``"balanced_accuracy"`` or
         ``"f1_macro"`` on a binary target, the decision threshold is tuned out of fold.
     time_limit : float, default=20
         Seconds for the cross-validation (the final refit comes on top). Members run in
@@ -88,6 +90,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
     Attributes
     ----------
     best_method_ : {"supervised ensemble", "semi-supervised ensemble"}
+    metric_ : str
+        The metric used (``metric``, with ``"auto"`` resolved).
     reference_method_ : str
         ``"supervised ensemble"``.
     weights_ : dict of str to float
@@ -149,7 +153,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
 
     _parameter_constraints: dict = {
         "members": [None, list, tuple],
-        "metric": [StrOptions(set(METRICS))],
+        "metric": [StrOptions({"auto", *METRICS})],
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "n_splits": [Interval(Integral, 2, None, closed="left")],
         "n_repeats": [None, Interval(Integral, 1, None, closed="left")],
@@ -163,7 +167,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self,
         members: Sequence[str | Member] | None = None,
         *,
-        metric: str = "log_loss",
+        metric: str = "auto",
         time_limit: float | None = 20.0,
         n_splits: int = 5,
         n_repeats: int | None = None,
@@ -226,6 +230,10 @@ class AutoClassifier(BaseFewLabelsClassifier):
         unl = np.flatnonzero(codes == UNLABELED)
         y = codes[lab]
         counts = np.bincount(y, minlength=k)
+        self.metric_ = self.metric
+        if self.metric == "auto":
+            rare = k == 2 and counts.min() < MINORITY_SHARE * counts.sum()
+            self.metric_ = "balanced_accuracy" if rare else "log_loss"
         members = self._portfolio(counts)
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         pool = unl
@@ -284,7 +292,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
             supervised = [m for m in members if m.kind == "supervised"]
             self._no_cv(table, [m for m in supervised if m.name in PRIOR] or supervised, reason)
             return
-        score_fn = METRICS[self.metric]
+        score_fn = METRICS[self.metric_]
         stacked_y = np.tile(y, repeats)
 
         def stack(m, keep=None):
@@ -309,7 +317,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         for f, (_, te) in enumerate(folds):
             for m in ok:
                 P = results[m.name]["oof"][f // n_splits, te]
-                per[m.name].append(score(self.metric, y[te], P))
+                per[m.name].append(score(self.metric_, y[te], P))
                 per_acc[m.name].append(accuracy(y[te], P))
                 per_bal[m.name].append(balanced_accuracy(y[te], P))
         # each fold's ensembles use weights selected on the other folds' rows only
@@ -339,8 +347,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
         d = np.asarray(fold_scores[_SEMI]) - np.asarray(fold_scores[_SUPERVISED])
         se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
         semi_weight = sum(weights_all[m.name] for m in ok if m.semi_supervised)
-        shown = self.metric.replace("_", " ")
-        unit = "minus log loss" if self.metric == "log_loss" else shown
+        shown = self.metric_.replace("_", " ")
+        unit = "minus log loss" if self.metric_ == "log_loss" else shown
         acc_gain = float(np.mean(fold_acc[_SEMI]) - np.mean(fold_acc[_SUPERVISED]))
         if semi_weight == 0:
             chosen = _SUPERVISED
@@ -371,7 +379,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self.weights_ = {n: w for n, w in weights.items() if w > 0}
         self.gain_ = paired_gain(fold_acc[_SEMI], fold_acc[_SUPERVISED])
         self.ensemble_scores_ = {
-            "metric": self.metric,
+            "metric": self.metric_,
             "supervised": fold_scores[_SUPERVISED],
             "semi_supervised": fold_scores[_SEMI],
             "supervised_accuracy": fold_acc[_SUPERVISED],
@@ -380,7 +388,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
             "semi_supervised_balanced_accuracy": fold_bal[_SEMI],
             "majority_accuracy": majority,
         }
-        if len(self.classes_) == 2 and self.metric in ("balanced_accuracy", "f1_macro"):
+        if len(self.classes_) == 2 and self.metric_ in ("balanced_accuracy", "f1_macro"):
             group = ok if chosen == _SEMI else sup
             P = blend(
                 [stack(m) for m in group], np.array([weights.get(m.name, 0.0) for m in group])
@@ -397,7 +405,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
             weight_semi_supervised=[weights_all.get(m.name, 0.0) for m in members],
         )
         self.cv_results_ = table
-        table["metric"] = self.metric
+        table["metric"] = self.metric_
         ev = Evidence(
             _SEMI,
             _SUPERVISED,

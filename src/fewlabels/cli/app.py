@@ -191,8 +191,9 @@ def fit(
     metric: Annotated[
         str | None,
         typer.Option(
-            help="What auto optimises: log_loss (default), accuracy, balanced_accuracy, "
-            "f1_macro or roc_auc.",
+            help="What auto optimises: auto (default: balanced_accuracy for a binary target "
+            "whose labeled minority is under 35%, else log_loss), log_loss, accuracy, "
+            "balanced_accuracy, f1_macro or roc_auc.",
         ),
     ] = None,
     seed: Seed = 0,
