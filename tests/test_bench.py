@@ -59,7 +59,13 @@ def test_run_is_resumable_and_records_errors(tmp_path, monkeypatch):
         "always fails"
     ).all()
     ok = first[first["status"] == "ok"]
-    assert ok["accuracy"].between(0, 1).all() and (ok["fit_seconds"] >= 0).all()
+    assert ok["accuracy"].between(0, 1).all() and (ok["fit_seconds"] > 0).all()
+    # the rows describe the split they were scored on: 70/30 of the table, >= 2 labels a class
+    sizes = {"iris": (150, 3), "wine": (178, 3)}
+    for _, row in ok.iterrows():
+        n, k = sizes[row["dataset"]]
+        assert row["n_train"] + row["n_test"] == n and row["n_test"] == round(0.3 * n)
+        assert 2 * k <= row["n_labeled"] <= row["n_train"]
     run_benchmark(config, path)  # resumes: nothing new to do
     assert len(pd.read_csv(path)) == len(first)
     s = summarize(first)

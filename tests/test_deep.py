@@ -282,8 +282,15 @@ def test_registered_methods_build_deep_estimators():
 
     deep = [m for m in METHODS.values() if m.extra == "deep"]
     assert len(deep) == 13
+    from sklearn.base import clone
+
+    from fewlabels.base import BaseFewLabelsClassifier
+
     for m in deep:
-        assert make_model(m.name, 0).steps[-1][1] is not None
+        est = make_model(m.name, 0).steps[-1][1]
+        assert isinstance(est, BaseFewLabelsClassifier), m.name
+        assert est.get_params()["random_state"] == 0, m.name  # the seed reaches the model
+        assert repr(clone(est)) == repr(est), m.name  # get_params round-trips
 
 
 @parametrize_with_checks(

@@ -110,9 +110,17 @@ def test_lightgbm_uses_native_categoricals():
     X = pd.DataFrame({"cat": cat, "noise": rng.normal(size=400)})
     Xt = TableEncoder().fit_transform(X)
     model = LGBMClassifier(n_estimators=20, min_data_per_group=5, verbose=-1).fit(Xt, y)
-    assert (
-        model.booster_.dump_model()["feature_infos"]["cat"].get("values") is not None
-        or "categorical" in str(model.booster_.dump_model()["pandas_categorical"])
-        or model.score(Xt, y) > 0.99
-    )
+    dump = model.booster_.dump_model()
+    assert dump["pandas_categorical"] == [sorted(set(cat))]  # the column went in as categories
+
+    def decisions(node):
+        if "split_feature" not in node:
+            return []
+        here = (
+            [node["decision_type"]] if dump["feature_names"][node["split_feature"]] == "cat" else []
+        )
+        return here + decisions(node["left_child"]) + decisions(node["right_child"])
+
+    splits = [d for tree in dump["tree_info"] for d in decisions(tree["tree_structure"])]
+    assert splits and set(splits) == {"=="}  # categorical splits, not thresholds on codes
     assert model.score(Xt, y) > 0.99

@@ -124,7 +124,7 @@ def test_string_classes_and_nan_target():
         assert set(est.predict(X)) <= {"no", "yes"}
 
 
-FAST_METHODS = sorted(set(METHODS) - {"auto"})  # auto is tested in test_selftrain.py
+FAST_METHODS = sorted(set(METHODS) - {"auto"})  # auto is tested in test_auto.py
 
 
 @pytest.mark.parametrize("name", FAST_METHODS)
@@ -136,9 +136,25 @@ def test_methods_are_deterministic(name, table):
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.fixture(scope="module")
+def supervised_accuracy():
+    from conftest import make_table
+
+    df, truth = make_table()
+    model = make_model("supervised", random_state=0).fit(df.drop(columns="label"), df["label"])
+    return float((model.predict(df.drop(columns="label")) == truth.to_numpy()).mean())
+
+
+#: How far below the supervised baseline a method may fall on the shared table (300 rows,
+#: 30% labeled; the baseline scores 0.97). The worst today is co-training at -4.7 points;
+#: a method 15 points worse than supervised, as the old 0.8 floor allowed, fails.
+LEARN_MARGIN = 0.06
+
+
 @pytest.mark.parametrize("name", FAST_METHODS)
-def test_methods_learn(name, table):
+def test_methods_learn(name, table, supervised_accuracy):
     df, truth = table
     X, y = df.drop(columns="label"), df["label"]
     model = make_model(name, random_state=0).fit(X, y)
-    assert (model.predict(X) == truth.to_numpy()).mean() > 0.8
+    accuracy = (model.predict(X) == truth.to_numpy()).mean()
+    assert accuracy >= supervised_accuracy - LEARN_MARGIN, (accuracy, supervised_accuracy)
