@@ -132,9 +132,8 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
         lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
         return np.array([lookup.get(v.item() if hasattr(v, "item") else v, -1) for v in values])
 
-    def _fit(
-        self, X: Any, codes: np.ndarray, random_state: np.random.RandomState, **fit_params: Any
-    ) -> None:
+    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+        """The algorithm, on validated input (a subclass may accept fit parameters too)."""
         raise NotImplementedError
 
     def _predict_proba(self, X: Any) -> np.ndarray:

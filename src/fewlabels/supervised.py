@@ -24,7 +24,7 @@ def default_classifier(random_state: Any = None) -> Any:
     """
     from lightgbm import LGBMClassifier
 
-    seed = random_state if isinstance(random_state, (int, np.integer)) else None
+    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else None
     if isinstance(random_state, np.random.RandomState):
         seed = int(random_state.randint(np.iinfo(np.int32).max))
     return LGBMClassifier(

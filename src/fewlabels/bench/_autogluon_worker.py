@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 
 def _fit(req: dict) -> dict:
@@ -43,7 +44,7 @@ def _fit(req: dict) -> dict:
         fit_kwargs["ag_args_ensemble"] = {"model_random_seed": int(seed)}
     start = time.perf_counter()
     predictor.fit(train, presets=req["presets"], time_limit=float(req["time_limit"]), **fit_kwargs)
-    info = {"fit_seconds": time.perf_counter() - start}
+    info: dict[str, Any] = {"fit_seconds": time.perf_counter() - start}
     if req.get("unlabeled"):
         pseudo = pd.read_parquet(req["unlabeled"])
         max_iter = int(req.get("pseudo_max_iter", 3))

@@ -73,7 +73,7 @@ def hidden_class_search(
 
     codes = encode_target(y).codes
     splits = hidden_class_splits(codes, n_splits, hidden_share, random_state)
-    records = []
+    records: list[dict[str, Any]] = []
     for params in candidates:
         scores = []
         for s, hidden in enumerate(splits):
