@@ -20,7 +20,13 @@ from .data.io import as_pandas
 from .data.labels import encode_target
 from .exceptions import InputError
 
-__all__ = ["BaseFewLabelsClassifier", "WrapsEstimatorMixin", "predict_proba_chunked", "validate_X"]
+__all__ = [
+    "BaseFewLabelsClassifier",
+    "WrapsEstimatorMixin",
+    "labels_from_proba",
+    "predict_proba_chunked",
+    "validate_X",
+]
 
 
 def predict_proba_chunked(
@@ -40,6 +46,16 @@ def predict_proba_chunked(
             model.predict_proba(_safe_indexing(X, part))
         )
     return out
+
+
+def labels_from_proba(model: Any, proba: np.ndarray) -> np.ndarray:
+    """What ``model.predict(X)`` returns, from ``proba = model.predict_proba(X)``, without a
+    second pass over ``X``. A model (or a pipeline's last step) with a ``decide(proba)``
+    method, such as a tuned decision threshold, decides; otherwise the most probable class."""
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    decide = getattr(last, "decide", None)
+    idx = decide(proba) if decide is not None else np.argmax(proba, axis=1)
+    return np.asarray(model.classes_)[idx]
 
 
 def validate_X(estimator: Any, X: Any, reset: bool, accepts_tables: bool, allow_nan: bool) -> Any:

@@ -26,6 +26,7 @@ __all__ = [
     "compare_with_supervised",
     "cross_validate_methods",
     "labeled_folds",
+    "paired_difference",
     "paired_gain",
 ]
 
@@ -170,11 +171,17 @@ def cross_validate_methods(
     return result
 
 
-def paired_gain(a: list[float], b: list[float]) -> tuple[float, float, float]:
-    """Mean of a - b over folds, and a 95% interval (normal approximation)."""
+def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
+    """Mean of a - b over paired folds and its standard error (NaN below two folds)."""
     d = np.asarray(a) - np.asarray(b)
     se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-    return float(d.mean()), float(d.mean() - 1.96 * se), float(d.mean() + 1.96 * se)
+    return float(d.mean()), float(se)
+
+
+def paired_gain(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    """Mean of a - b over folds, and a 95% interval (normal approximation)."""
+    mean, se = paired_difference(a, b)
+    return mean, mean - 1.96 * se, mean + 1.96 * se
 
 
 def compare_with_supervised(

@@ -194,6 +194,7 @@ def fit_table(
     -------
     FitResult
     """
+    from .base import labels_from_proba
     from .evidence import compare_with_supervised
     from .persist import save_model
 
@@ -246,7 +247,7 @@ def fit_table(
     report("predicting", 0, 1)
     proba = model.predict_proba(X)
     classes = model.classes_
-    pred = np.asarray(model.predict(X))  # a tuned decision threshold lives in predict
+    pred = labels_from_proba(model, proba)  # a tuned decision threshold decides
     conf = proba.max(axis=1)
     report("predicting", 1, 1)
     evidence_dict = ev.to_dict() if ev is not None else None
@@ -346,6 +347,7 @@ def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = No
     Returns the input rows with ``predicted`` and ``confidence`` columns; writes them
     atomically to ``out`` (CSV, Parquet or Arrow by suffix) when given.
     """
+    from .base import labels_from_proba
     from .persist import load_model
 
     if isinstance(model, (str, os.PathLike)):
@@ -354,7 +356,7 @@ def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = No
         _check_not_input([Path(out)], data)
     frame = read_table(data)
     proba = model.predict_proba(frame)
-    pred = np.asarray(model.predict(frame))
+    pred = labels_from_proba(model, proba)
     result = _predictions_frame(frame, pred, proba.max(axis=1), None)
     if out is not None:
         write_table(result, out)

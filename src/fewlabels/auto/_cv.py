@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import _safe_indexing
 
+from ..base import predict_proba_chunked
 from ..data.labels import UNLABELED
 from ..selftrain.policies import ClassBalancedTopK, PolicyState, Threshold
 from .members import Member
@@ -21,7 +22,7 @@ __all__ = [
     "CVRun",
     "Deadline",
     "cross_validate_members",
-    "member_proba",
+    "fit_with_pseudo_labels",
     "select_pseudo_labels",
 ]
 
@@ -78,11 +79,26 @@ class CVRun:
     teacher_names: list[str] = field(default_factory=list)
 
 
-def member_proba(model: Any, X: Any, n_classes: int) -> np.ndarray:
-    """Probabilities of a model fitted on class codes, as an (n, n_classes) matrix."""
-    out = np.zeros((X.shape[0], n_classes))
-    out[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
-    return out
+def fit_with_pseudo_labels(
+    member: Member,
+    V: Any,
+    rows: np.ndarray,
+    y: np.ndarray,
+    pseudo: tuple[np.ndarray, np.ndarray, np.ndarray],
+    seed: int,
+    n_jobs: int | None,
+) -> Any:
+    """``member``'s model fitted on ``V[rows]`` labeled ``y`` (weight 1) plus the pseudo-labeled
+    rows ``(positions, codes, weights)``: the one recipe of the ``+pl`` members, in every fold
+    and in the refit."""
+    if member.make is None:
+        raise ValueError(f"member {member.name!r} builds no model to fit on pseudo-labels")
+    pl_rows, pl, w = pseudo
+    return member.make(seed, n_jobs).fit(
+        _safe_indexing(V, np.concatenate([rows, pl_rows])),
+        np.concatenate([y, pl]),
+        sample_weight=np.concatenate([np.ones(len(rows)), w]),
+    )
 
 
 class _OverTime(Exception):
@@ -241,18 +257,10 @@ def _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f):
         codes = np.full(V.shape[0], UNLABELED)
         codes[tr] = y[tr]
         model = m.make(seed, plan.n_jobs).fit(V, codes)
-        return member_proba(model, _safe_indexing(V, te), k), None
+        return predict_proba_chunked(model, V, te, k), None
     if m.kind == "pseudo-label":
-        rows, pl, w = teacher[f]
-        fit_rows = np.concatenate([tr, rows])
-        labels = np.concatenate([y[tr], pl])
-        weights = np.concatenate([np.ones(len(tr)), w])
-        model = m.make(seed, plan.n_jobs).fit(
-            _safe_indexing(V, fit_rows), labels, sample_weight=weights
-        )
-        return member_proba(model, _safe_indexing(V, te), k), None
+        model = fit_with_pseudo_labels(m, V, tr, y[tr], teacher[f], seed, plan.n_jobs)
+        return predict_proba_chunked(model, V, te, k), None
     model = m.make(seed, plan.n_jobs).fit(_safe_indexing(V, tr), y[tr])
-    P_te = member_proba(model, _safe_indexing(V, te), k)
-    if not len(pool_pos):  # every row labeled: nothing to teach
-        return P_te, np.zeros((0, k))
-    return P_te, member_proba(model, _safe_indexing(V, pool_pos), k)
+    # an empty pool (every row labeled) gives an empty matrix: nothing to teach
+    return predict_proba_chunked(model, V, te, k), predict_proba_chunked(model, V, pool_pos, k)

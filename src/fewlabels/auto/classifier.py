@@ -15,10 +15,16 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseFewLabelsClassifier
+from ..base import BaseFewLabelsClassifier, predict_proba_chunked
 from ..data.labels import UNLABELED
-from ..evidence import Evidence, paired_gain
-from ._cv import CVPlan, Deadline, cross_validate_members, member_proba, select_pseudo_labels
+from ..evidence import Evidence, paired_difference, paired_gain
+from ._cv import (
+    CVPlan,
+    Deadline,
+    cross_validate_members,
+    fit_with_pseudo_labels,
+    select_pseudo_labels,
+)
 from .ensemble import blend, ensemble_selection
 from .members import MINORITY_SHARE, Member, catalogue, default_members
 from .metrics import METRICS, accuracy, balanced_accuracy, score
@@ -57,7 +63,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
        on the other folds' rows only.
     4. The semi-supervised ensemble is kept only if it beats the supervised one by more
        than one standard error of the paired fold differences in ``metric``, and is not
-       less accurate; otherwise the supervised ensemble is returned. The chosen ensemble is refitted on all rows.
+       less accurate; otherwise the supervised ensemble is returned. The chosen ensemble
+       is refitted on all rows.
 
     Parameters
     ----------
@@ -205,8 +212,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
             raise ValueError("the portfolio needs at least one supervised member (the reference)")
         return chosen
 
-    def _views(self, X: Any, rows: np.ndarray | None) -> dict[str, Any]:
-        native = X if rows is None else _safe_indexing(X, rows)
+    def _views(self, X: Any, rows: np.ndarray) -> dict[str, Any]:
+        native = _safe_indexing(X, rows)
         return {"native": native, "numeric": self.numeric_encoder_.transform(native)}
 
     # ------------------------------------------------------------------ fit
@@ -295,13 +302,9 @@ class AutoClassifier(BaseFewLabelsClassifier):
         score_fn = METRICS[self.metric_]
         stacked_y = np.tile(y, repeats)
 
-        def stack(m, keep=None):
-            oof = results[m.name]["oof"]
-            return (
-                oof.reshape(-1, oof.shape[-1])
-                if keep is None
-                else oof[:, keep].reshape(-1, oof.shape[-1])
-            )
+        def stack(m, keep=slice(None)):  # the repeats' OOF rows one under the other
+            oof = results[m.name]["oof"][:, keep]
+            return oof.reshape(-1, oof.shape[-1])
 
         per_class = len(y) / len(self.classes_)
         strength = float(np.ceil(_PRIOR_STRENGTH / per_class))
@@ -344,8 +347,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
         w_all = ensemble_selection([stack(m) for m in ok], stacked_y, score_fn, init=init(ok))
         weights_sup = {m.name: float(w) for m, w in zip(sup, w_sup, strict=True)}
         weights_all = {m.name: float(w) for m, w in zip(ok, w_all, strict=True)}
-        d = np.asarray(fold_scores[_SEMI]) - np.asarray(fold_scores[_SUPERVISED])
-        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
+        # at least two folds here (CV ran), so the standard error is defined
+        diff, se = paired_difference(fold_scores[_SEMI], fold_scores[_SUPERVISED])
         semi_weight = sum(weights_all[m.name] for m in ok if m.semi_supervised)
         shown = self.metric_.replace("_", " ")
         unit = "minus log loss" if self.metric_ == "log_loss" else shown
@@ -353,25 +356,25 @@ class AutoClassifier(BaseFewLabelsClassifier):
         if semi_weight == 0:
             chosen = _SUPERVISED
             reason = "ensemble selection gave the semi-supervised members no weight"
-        elif not np.all(np.isfinite(d)):
+        elif not np.isfinite(diff):  # a NaN fold score
             chosen = _SUPERVISED
             reason = f"some folds have no {shown} score (a class missing), so nothing was shown"
-        elif d.mean() <= se:
+        elif diff <= se:
             chosen = _SUPERVISED
             reason = (
                 f"the semi-supervised ensemble did not beat the supervised one by more than one "
-                f"standard error ({d.mean():+.4f} vs {se:.4f} in {unit})"
+                f"standard error ({diff:+.4f} vs {se:.4f} in {unit})"
             )
         elif acc_gain < 0:
             chosen = _SUPERVISED
             reason = (
-                f"the semi-supervised ensemble was better in {unit} ({d.mean():+.4f}) but less "
+                f"the semi-supervised ensemble was better in {unit} ({diff:+.4f}) but less "
                 f"accurate ({acc_gain:+.3f}), so the supervised one was kept"
             )
         else:
             chosen = _SEMI
             reason = (
-                f"the semi-supervised ensemble beat the supervised one by {d.mean():+.4f} in "
+                f"the semi-supervised ensemble beat the supervised one by {diff:+.4f} in "
                 f"{unit} per fold (one standard error: {se:.4f}), accuracy {acc_gain:+.3f}"
             )
         weights = weights_all if chosen == _SEMI else weights_sup
@@ -446,16 +449,15 @@ class AutoClassifier(BaseFewLabelsClassifier):
         sup_models: dict[str, Any] = {}
         needs_teacher = any(m.kind == "pseudo-label" for m in chosen)
         teachers = [by_name[n] for n in self.teacher_] if needs_teacher else []
-        for m in {
-            **{t.name: t for t in teachers},
-            **{c.name: c for c in chosen if c.kind == "supervised"},
-        }.values():
-            V = views[m.view]
-            sup_models[m.name] = m.make(seed, self.n_jobs).fit(_safe_indexing(V, lab_pos), y)
+        needed = {t.name for t in teachers} | {c.name for c in chosen if c.kind == "supervised"}
+        for m in members:
+            if m.name in needed:
+                V = views[m.view]
+                sup_models[m.name] = m.make(seed, self.n_jobs).fit(_safe_indexing(V, lab_pos), y)
         if teachers and len(pool_pos):
             P = np.mean(
                 [
-                    member_proba(sup_models[t.name], _safe_indexing(views[t.view], pool_pos), k)
+                    predict_proba_chunked(sup_models[t.name], views[t.view], pool_pos, k)
                     for t in teachers
                 ],
                 axis=0,
@@ -469,11 +471,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
             if m.kind == "supervised":
                 fitted[m.name] = sup_models[m.name]
             elif m.kind == "pseudo-label":
-                fit_rows = np.concatenate([lab_pos, rows])
-                fitted[m.name] = m.make(seed, self.n_jobs).fit(
-                    _safe_indexing(V, fit_rows),
-                    np.concatenate([y, pl]),
-                    sample_weight=np.concatenate([np.ones(n_lab), w]),
+                fitted[m.name] = fit_with_pseudo_labels(
+                    m, V, lab_pos, y, (rows, pl, w), seed, self.n_jobs
                 )
             else:
                 codes = np.full(V.shape[0], UNLABELED)
@@ -496,17 +495,22 @@ class AutoClassifier(BaseFewLabelsClassifier):
             views["numeric"] = self.numeric_encoder_.transform(X)
         k = len(self.classes_)
         probas = [
-            member_proba(model, views[self.member_views_[n]], k)
+            predict_proba_chunked(model, views[self.member_views_[n]], None, k)
             for n, model in self.members_.items()
         ]
         return blend(probas, np.array([self.weights_[n] for n in self.members_]))
 
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Class indices for rows of ``predict_proba``: the tuned threshold's side for a
+        binary target, else the most probable class."""
+        check_is_fitted(self, "members_")
+        if self.threshold_ is not None:
+            return (proba[:, 1] >= self.threshold_).astype(int)
+        return np.argmax(proba, axis=1)
+
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class, or the tuned threshold's side for a binary target."""
-        proba = self.predict_proba(X)
-        if self.threshold_ is not None:
-            return self.classes_[(proba[:, 1] >= self.threshold_).astype(int)]
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self.classes_[self.decide(self.predict_proba(X))]
 
 
 def _tune_threshold(y: np.ndarray, p1: np.ndarray, score_fn) -> float:
@@ -523,9 +527,8 @@ def _tune_threshold(y: np.ndarray, p1: np.ndarray, score_fn) -> float:
 
 
 def _majority_warning(acc: list[float], majority: list[float]) -> list[str]:
-    d = np.asarray(acc) - np.asarray(majority)
-    se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.inf
-    if d.mean() <= se:
+    diff, se = paired_difference(acc, majority)
+    if diff <= se:
         return [
             f"the cross-validated accuracy ({np.mean(acc):.3f}) is within noise of always "
             f"predicting the majority class ({np.mean(majority):.3f}): the features may not "

@@ -132,6 +132,8 @@ def _run_cell(
 ) -> dict[str, Any]:
     from sklearn.utils import _safe_indexing
 
+    from ..base import labels_from_proba
+
     train, test = split.train, split.test
     target = np.full(len(y), -1, dtype=np.int64)
     target[split.labeled] = y[split.labeled]
@@ -144,10 +146,7 @@ def _run_cell(
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
-    if proba is None or _has_threshold(model):  # a tuned decision threshold lives in predict
-        pred = model.predict(X_test)
-    else:
-        pred = model.classes_[np.argmax(proba, axis=1)]
+    pred = model.predict(X_test) if proba is None else labels_from_proba(model, proba)
     predict_s = time.perf_counter() - start
     peak = float("nan")
     if trace_memory:
@@ -166,11 +165,6 @@ def _run_cell(
         "predict_seconds": round(predict_s, 4),
         "peak_memory_mb": round(peak / 2**20, 2),
     }
-
-
-def _has_threshold(model: Any) -> bool:
-    last = model.steps[-1][1] if hasattr(model, "steps") else model
-    return getattr(last, "threshold_", None) is not None
 
 
 _TABLES: dict[tuple, tuple[Any, np.ndarray]] = {}  # per process: loaded (and capped) tables
