@@ -510,7 +510,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class, or the tuned threshold's side for a binary target."""
-        return self.classes_[self.decide(self.predict_proba(X))]
+        idx = self.decide(self.predict_proba(X))  # raises NotFittedError before fit
+        return self.classes_[idx]
 
 
 def _tune_threshold(y: np.ndarray, p1: np.ndarray, score_fn) -> float:
