@@ -16,6 +16,8 @@ _LAZY = {
     "read_table": "fewlabels.data",
     "unlabeled_mask": "fewlabels.data",
     "UNLABELED": "fewlabels.data",
+    "Target": "fewlabels.data",
+    "parse_target": "fewlabels.data",
     "SupervisedClassifier": "fewlabels.supervised",
     "SelfTrainingClassifier": "fewlabels.selftrain",
     "CoTrainingClassifier": "fewlabels.selftrain",

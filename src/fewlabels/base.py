@@ -1,27 +1,34 @@
-"""The base class of fewlabels' classifiers.
+"""The base classes of fewlabels' estimators.
 
-Every classifier takes ``fit(X, y)`` where ``y`` marks unlabeled rows as described in
-:mod:`fewlabels.data.labels`. The public methods validate; subclasses implement the
-private hooks ``_fit(X, codes, random_state)`` and ``_predict_proba(X)`` on validated input,
-where ``codes`` holds class indices and :data:`~fewlabels.data.UNLABELED` for unlabeled rows.
+Every estimator takes ``fit(X, y)`` where ``y`` marks unlabeled rows as described in
+:mod:`fewlabels.data.labels`. The public ``fit`` validates ``X``, parses ``y`` once into a
+:class:`~fewlabels.data.Target` and resolves the seed; a family implements the private
+hook ``_fit(X, target, random_state)`` on that validated input. ``target.codes`` holds
+class indices and :data:`~fewlabels.data.UNLABELED` for unlabeled rows.
+
+A family states which targets it learns in ``_target_tasks`` (class labels by default; a
+positive-unlabeled family adds ``"positive-unlabeled"``, a regressor has
+``"regression"``, one that takes soft labels adds ``"soft"``) and may refine the check in
+``_check_target``. :class:`BaseFewLabelsRegressor` is the classifiers' sibling.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .data.encoder import _is_table
 from .data.io import as_pandas
-from .data.labels import encode_target
-from .exceptions import InputError
+from .data.labels import CLASSIFICATION, Target, parse_target
 
 __all__ = [
     "BaseFewLabelsClassifier",
+    "BaseFewLabelsEstimator",
+    "BaseFewLabelsRegressor",
     "WrapsEstimatorMixin",
     "labels_from_proba",
     "predict_proba_chunked",
@@ -83,16 +90,18 @@ class WrapsEstimatorMixin:
         return tags
 
 
-class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
-    """Base of fewlabels classifiers: validates input, encodes the target, resolves the seed.
+class BaseFewLabelsEstimator(BaseEstimator):
+    """What every fewlabels estimator shares: it validates ``X``, parses the target once
+    and resolves the seed, then calls the family's ``_fit(X, target, random_state)``.
 
     Subclasses set ``_accepts_tables`` to keep pandas input untouched (so that native
-    categoricals reach a base model that uses them) and ``_allow_nan`` when missing values
-    are fine.
+    categoricals reach a base model that uses them), ``_allow_nan`` when missing values
+    are fine, and ``_target_tasks`` to the tasks they learn.
     """
 
     _accepts_tables: bool = False
     _allow_nan: bool = False
+    _target_tasks: ClassVar[frozenset[str]] = CLASSIFICATION
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -103,15 +112,24 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
     def _validate_X(self, X: Any, reset: bool) -> Any:
         return validate_X(self, X, reset, self._accepts_tables, self._allow_nan)
 
+    def _check_target(self, target: Target) -> None:
+        """A family's own conditions on a parsed target, beyond its task (none by default)."""
+
+    def _set_target_attributes(self, target: Target) -> None:
+        self.n_labeled_ = target.n_labeled
+
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseFewLabelsClassifier:
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseFewLabelsEstimator:
         """Fit on labeled and unlabeled rows together.
 
         Parameters
         ----------
         X : table or array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels; unlabeled rows hold a missing value (or -1 in an integer target).
+        y : array-like of shape (n_samples,), or Target
+            The target; unlabeled rows hold a missing value (or -1 in an integer target).
+            A :class:`~fewlabels.data.Target` parsed earlier is taken as is.
+        **fit_params
+            Passed to the family's ``_fit`` (for instance ``progress``).
 
         Returns
         -------
@@ -122,35 +140,33 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         X = self._validate_X(X, reset=True)
-        if getattr(y, "ndim", 1) == 2:
+        if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        target = encode_target(y)
-        if len(target.codes) != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but y has {len(target.codes)}; give one label per row"
-            )
-        if target.n_labeled == 0:
-            raise InputError("no row has a label; label at least one row of each class")
-        if len(target.classes) < 2:
-            raise InputError(
-                f"the labeled rows hold only one class ({target.classes[0]!r}); "
-                "label at least one row of another class"
-            )
-        self.classes_ = target.classes
-        self.n_labeled_ = target.n_labeled
+        target = parse_target(y, self._target_tasks, n_rows=X.shape[0], who=type(self).__name__)
+        self._check_target(target)
+        self._set_target_attributes(target)
         rs = check_random_state(getattr(self, "random_state", None))
-        self._fit(X, target.codes, rs, **fit_params)
+        self._fit(X, target, rs, **fit_params)
         return self
+
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        """The algorithm, on validated input (a subclass may accept fit parameters too)."""
+        raise NotImplementedError
+
+
+class BaseFewLabelsClassifier(ClassifierMixin, BaseFewLabelsEstimator):
+    """Base of fewlabels classifiers: ``classes_`` from the target, probabilities from
+    ``_predict_proba(X)``."""
+
+    def _set_target_attributes(self, target: Target) -> None:
+        super()._set_target_attributes(target)
+        self.classes_ = target.classes
 
     def _encode_like_target(self, values: Any) -> np.ndarray:
         """Codes (indices into ``classes_``) of a fully labeled array; -1 for unknown labels."""
         values = np.asarray(values, dtype=object)
         lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
         return np.array([lookup.get(v.item() if hasattr(v, "item") else v, -1) for v in values])
-
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
-        """The algorithm, on validated input (a subclass may accept fit parameters too)."""
-        raise NotImplementedError
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         raise NotImplementedError
@@ -164,3 +180,18 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each row."""
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+class BaseFewLabelsRegressor(RegressorMixin, BaseFewLabelsEstimator):
+    """Base of fewlabels regressors, the classifiers' sibling: ``target.values`` holds the
+    numbers (NaN on unlabeled rows), and ``_predict(X)`` returns one value per row."""
+
+    _target_tasks: ClassVar[frozenset[str]] = frozenset({"regression"})
+
+    def _predict(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The predicted value of each row."""
+        check_is_fitted(self, "n_labeled_")
+        return self._predict(self._validate_X(X, reset=False))

@@ -10,7 +10,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods
 
 from .base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
-from .data.labels import UNLABELED
+from .data.labels import UNLABELED, Target
 
 __all__ = ["SupervisedClassifier", "default_classifier"]
 
@@ -89,7 +89,8 @@ class SupervisedClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         self.estimator = estimator
         self.random_state = random_state
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         labeled = np.flatnonzero(codes != UNLABELED)
         base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
         self.estimator_ = base.fit(_safe_indexing(X, labeled), codes[labeled])

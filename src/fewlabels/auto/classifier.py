@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseFewLabelsClassifier, predict_proba_chunked
-from ..data.labels import UNLABELED
+from ..data.labels import UNLABELED, Target
 from ..evidence import Evidence, paired_difference, paired_gain
 from ._cv import (
     CVPlan,
@@ -220,13 +220,14 @@ class AutoClassifier(BaseFewLabelsClassifier):
     def _fit(
         self,
         X: Any,
-        codes: np.ndarray,
+        target: Target,
         random_state: np.random.RandomState,
         **fit_params: Any,
     ) -> None:
         """``fit_params`` may hold ``progress``: a callable(stage, done, total)."""
         from ..data.encoder import TableEncoder
 
+        codes = target.codes
         progress: Progress | None = fit_params.pop("progress", None)
         if fit_params:
             raise TypeError(f"unexpected fit parameter(s): {', '.join(fit_params)}")

@@ -2,7 +2,17 @@
 
 from .encoder import OTHER_CATEGORY, TableEncoder
 from .io import as_pandas, atomic_path, read_table, write_table, write_text
-from .labels import UNLABELED, EncodedTarget, encode_target, unlabeled_mask
+from .labels import (
+    TASKS,
+    UNLABELED,
+    EncodedTarget,
+    Target,
+    TargetWarning,
+    encode_target,
+    parse_target,
+    proportions_target,
+    unlabeled_mask,
+)
 from .schema import ColumnInfo, Schema, infer_schema
 
 __all__ = [
@@ -11,11 +21,16 @@ __all__ = [
     "ColumnInfo",
     "EncodedTarget",
     "Schema",
+    "TASKS",
     "TableEncoder",
+    "Target",
+    "TargetWarning",
     "as_pandas",
     "atomic_path",
     "encode_target",
     "infer_schema",
+    "parse_target",
+    "proportions_target",
     "read_table",
     "unlabeled_mask",
     "write_table",

@@ -1,26 +1,67 @@
-"""The one place that decides which rows are unlabeled.
+"""The target contract: the one place that decides which rows are unlabeled, and what task
+a target poses.
 
 A row is unlabeled when its target is missing (``None``, ``NaN``, ``pd.NA``, ``NaT``, an
-empty CSV cell), when the target is integer-valued and equals :data:`UNLABELED` (``-1``,
-scikit-learn's convention), or when it equals an explicit ``unlabeled_value``.
-Nothing else in fewlabels re-implements this rule: call :func:`unlabeled_mask` or
-:func:`encode_target`.
+empty CSV cell), or when it equals an explicit ``unlabeled_value``. Without an explicit
+``unlabeled_value``, an integer-valued target also marks unlabeled rows with
+:data:`UNLABELED` (``-1``, scikit-learn's convention), unless -1 is plainly one of its
+classes: when the target holds more than one negative value (say -2 and -1), -1 stays a
+class and a :class:`TargetWarning` says so.
+
+:func:`parse_target` turns a target, once, at the boundary, into a :class:`Target` that
+knows its task (binary, multiclass, regression, positive-unlabeled, label proportions) and
+carries the labeled mask, class codes, values, soft labels and weights. Estimators receive
+that object in ``_fit`` unchanged. Nothing else in fewlabels re-implements these rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import warnings
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["UNLABELED", "EncodedTarget", "encode_target", "unlabeled_mask"]
+from ..exceptions import InputError
+
+__all__ = [
+    "TASKS",
+    "UNLABELED",
+    "EncodedTarget",
+    "Target",
+    "TargetWarning",
+    "encode_target",
+    "parse_target",
+    "proportions_target",
+    "unlabeled_mask",
+]
 
 #: Marker for an unlabeled row in an integer target (scikit-learn's convention), and the
 #: code an unlabeled row gets in :attr:`EncodedTarget.codes`.
 UNLABELED = -1
+
+
+#: What a target can ask of an estimator. "soft" is not a task of its own: it says that
+#: the labels come as one probability per class (a 2-D target), for a classification task.
+Task = Literal["binary", "multiclass", "regression", "positive-unlabeled", "proportions"]
+TASKS: tuple[str, ...] = ("binary", "multiclass", "regression", "positive-unlabeled", "proportions")
+CLASSIFICATION: frozenset[str] = frozenset({"binary", "multiclass"})
+
+#: What each task needs, for the error that names a task the estimator cannot take.
+_NEEDS = {
+    "binary": "class labels of at least two classes",
+    "multiclass": "class labels of at least two classes",
+    "regression": "a numeric target to predict",
+    "positive-unlabeled": "labels of one class only (the positives); the rest unlabeled",
+    "proportions": "bags of rows with the share of each class per bag",
+    "soft": "one probability per class and row (a 2-D target)",
+}
+
+
+class TargetWarning(UserWarning):
+    """The target was read in a way the user may not expect (for instance, -1 as a class)."""
 
 
 def _as_series(y: Any) -> pd.Series:
@@ -82,51 +123,279 @@ def unlabeled_mask(y: Any, unlabeled_value: Any = None) -> np.ndarray:
     [False, True, False, True]
     >>> unlabeled_mask(["a", "?", "b"], unlabeled_value="?").tolist()
     [False, True, False]
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     unlabeled_mask([-2, -1, 0, None]).tolist()  # -1 is a class beside -2
+    [False, False, False, True]
     """
     s = _as_series(y)
     mask = s.isna().to_numpy(dtype=bool, copy=True)
-    if _is_integral(s):
-        mask |= (s == UNLABELED).to_numpy(dtype=bool, na_value=False)
     if unlabeled_value is not None:
         mask |= (s == unlabeled_value).to_numpy(dtype=bool, na_value=False)
+    elif _is_integral(s):
+        minus_one = (s == UNLABELED).to_numpy(dtype=bool, na_value=False)
+        if minus_one.any():
+            negatives = np.unique(s[(s < 0).to_numpy(dtype=bool, na_value=False)].to_numpy())
+            if len(negatives) > 1:
+                shown = ", ".join(str(int(v)) for v in negatives[:5])
+                warnings.warn(
+                    f"the target holds several negative values ({shown}), so -1 is read as a "
+                    "class, not as 'unlabeled'; mark unlabeled rows with a missing value or "
+                    "pass unlabeled_value",
+                    TargetWarning,
+                    stacklevel=2,
+                )
+            else:
+                mask |= minus_one
     return mask
 
 
-@dataclass(frozen=True)
-class EncodedTarget:
-    """A target split into labeled codes and the class list.
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A parsed target: which rows are labeled, with what, and for which task.
+
+    Build one with :func:`parse_target` (or :func:`encode_target` for class labels,
+    :func:`proportions_target` for label proportions). ``fit`` accepts a ``Target`` in
+    place of ``y``, so a workflow that parsed once need not parse again.
 
     Attributes
     ----------
-    codes : ndarray of int64, shape (n_samples,)
-        Index into :attr:`classes` for a labeled row, :data:`UNLABELED` for an unlabeled one.
-    classes : ndarray, shape (n_classes,)
-        The sorted distinct labels of the labeled rows.
+    task : {"binary", "multiclass", "regression", "positive-unlabeled", "proportions"}
     labeled : ndarray of bool, shape (n_samples,)
+        Rows with a label (for proportions: rows in a bag).
+    codes : ndarray of int64, shape (n_samples,)
+        Index into :attr:`classes` for a labeled row, :data:`UNLABELED` elsewhere (and on
+        every row of a regression or proportions target).
+    classes : ndarray, shape (n_classes,)
+        The sorted distinct labels (soft labels: the columns; regression: empty).
+    values : ndarray of float, shape (n_samples,), or None
+        Regression: the target, NaN on unlabeled rows.
+    soft : ndarray of float, shape (n_samples, n_classes), or None
+        Soft labels: a probability per class on labeled rows, 0 on unlabeled rows.
+    weights : ndarray of float, shape (n_samples,), or None
+        Per-row weights, when given.
+    bags : ndarray of int64, shape (n_samples,), or None
+        Proportions: each row's bag, :data:`UNLABELED` for a row in no bag.
+    proportions : ndarray of float, shape (n_bags, n_classes), or None
+        Proportions: the share of each class in each bag.
     """
 
+    task: str
+    labeled: np.ndarray
     codes: np.ndarray
     classes: np.ndarray
-    labeled: np.ndarray
+    values: np.ndarray | None = None
+    soft: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    bags: np.ndarray | None = None
+    proportions: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.labeled)
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self.labeled),)
 
     @property
     def n_labeled(self) -> int:
         return int(self.labeled.sum())
 
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
 
-def encode_target(y: Any, unlabeled_value: Any = None) -> EncodedTarget:
-    """Encode a partially labeled classification target.
+    @property
+    def is_classification(self) -> bool:
+        return self.task in CLASSIFICATION
 
-    Integer-valued float targets (a CSV column of integers with blanks) get integer classes.
-    A continuous target raises ``ValueError("Unknown label type: ...")`` as scikit-learn does.
+    def class_counts(self) -> np.ndarray:
+        """Labeled rows per class."""
+        return np.bincount(self.codes[self.labeled], minlength=len(self.classes))
+
+    def labels(self) -> np.ndarray:
+        """An object array: each labeled row's class (or value), None on unlabeled rows."""
+        out = np.full(len(self), None, dtype=object)
+        if self.values is not None:
+            out[self.labeled] = self.values[self.labeled]
+        elif len(self.classes):
+            out[self.labeled] = self.classes[self.codes[self.labeled]]
+        return out
+
+    def without(self, rows: np.ndarray) -> Target:
+        """The same target with ``rows`` (indices or a mask) unlabeled, as a held-out fold
+        needs; nothing else changes (the classes stay, even if a class loses every row)."""
+        drop = np.zeros(len(self), dtype=bool)
+        drop[rows] = True
+        labeled = self.labeled & ~drop
+        codes = np.where(drop, UNLABELED, self.codes)
+        changes: dict[str, Any] = {"labeled": labeled, "codes": codes}
+        if self.values is not None:
+            changes["values"] = np.where(drop, np.nan, self.values)
+        if self.soft is not None:
+            changes["soft"] = np.where(drop[:, None], 0.0, self.soft)
+        if self.bags is not None:
+            changes["bags"] = np.where(drop, UNLABELED, self.bags)
+        return replace(self, **changes)
+
+
+#: The name earlier versions gave a classification :class:`Target`.
+EncodedTarget = Target
+
+
+def _rows_error(n: int, n_rows: int | None) -> None:
+    if n_rows is not None and n != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {n}; give one label per row")
+
+
+def _task_error(target_task: str, accepts: frozenset[str], who: str) -> InputError:
+    takes = " or ".join(sorted(t for t in accepts if t in _NEEDS))
+    return InputError(
+        f"{who} cannot learn a {target_task} target ({_NEEDS[target_task]}); it takes {takes} "
+        f"targets, which need {'; or '.join(_NEEDS[t] for t in sorted(accepts) if t in _NEEDS)}"
+    )
+
+
+def _soft_target(y: Any, unlabeled_value: Any) -> Target:
+    columns = list(y.columns) if isinstance(y, pd.DataFrame) else None
+    P = np.asarray(y, dtype=float)
+    labeled = ~np.isnan(P).any(axis=1)
+    rows = P[labeled]
+    if np.any(rows < 0) or not np.allclose(rows.sum(axis=1), 1.0, atol=1e-6):
+        raise InputError(
+            "soft labels must be probabilities: each labeled row non-negative and summing to 1; "
+            "leave a row blank (NaN) to mark it unlabeled"
+        )
+    classes = np.asarray(columns if columns is not None else np.arange(P.shape[1]))
+    codes = np.full(len(P), UNLABELED, dtype=np.int64)
+    codes[labeled] = rows.argmax(axis=1)
+    soft = np.where(labeled[:, None], np.nan_to_num(P), 0.0)
+    task = "binary" if P.shape[1] == 2 else "multiclass"
+    return Target(task=task, labeled=labeled, codes=codes, classes=classes, soft=soft)
+
+
+def _regression_target(s: pd.Series, unlabeled_value: Any) -> Target:
+    labeled = ~s.isna().to_numpy(dtype=bool)
+    if unlabeled_value is not None:
+        labeled &= ~(s == unlabeled_value).to_numpy(dtype=bool, na_value=False)
+    try:
+        values = pd.to_numeric(s.where(labeled), errors="raise").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    except (TypeError, ValueError):
+        raise InputError(
+            "a regression target must be numeric; give numbers, with a blank for unlabeled rows"
+        ) from None
+    if not np.all(np.isfinite(values[labeled])):
+        raise InputError("the target holds infinite values; give finite numbers")
+    n = len(values)
+    return Target(
+        task="regression",
+        labeled=labeled,
+        codes=np.full(n, UNLABELED, dtype=np.int64),
+        classes=np.array([]),
+        values=values,
+    )
+
+
+def parse_target(
+    y: Any,
+    accepts: frozenset[str] | set[str] = CLASSIFICATION,
+    *,
+    unlabeled_value: Any = None,
+    sample_weight: Any = None,
+    n_rows: int | None = None,
+    who: str = "this estimator",
+) -> Target:
+    """Parse a partially labeled target, once, into a :class:`Target`.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_classes), or Target
+        Class labels or numbers, unlabeled rows marked as in the module docstring; a 2-D
+        target of probabilities is read as soft labels. A :class:`Target` is checked and
+        returned as is.
+    accepts : set of str
+        The tasks the caller can learn (see :data:`TASKS`), plus ``"soft"`` when it takes
+        soft labels. A continuous target is read as regression only when ``"regression"``
+        is accepted; labels of a single class are read as positive-unlabeled only when
+        ``"positive-unlabeled"`` is.
+    unlabeled_value : scalar, optional
+        The value that marks an unlabeled row (then -1 is an ordinary value).
+    sample_weight : array-like of shape (n_samples,), optional
+    n_rows : int, optional
+        The number of rows of ``X``, checked against ``y``.
+    who : str
+        The estimator's name, for error messages.
+
+    Returns
+    -------
+    Target
 
     Examples
     --------
-    >>> t = encode_target([2.0, float("nan"), 5.0, 2.0])
-    >>> t.codes.tolist(), t.classes.tolist()
-    ([0, -1, 1, 0], [2, 5])
+    >>> parse_target(["cat", None, "dog"]).task
+    'binary'
+    >>> t = parse_target([0.5, None, 2.25], accepts={"regression"})
+    >>> t.task, t.labeled.tolist()
+    ('regression', [True, False, True])
+    >>> parse_target([1, -1, 1], accepts={"binary", "positive-unlabeled"}).task
+    'positive-unlabeled'
+    >>> parse_target([[0.9, 0.1], [float("nan")] * 2], accepts={"binary", "soft"}).soft
+    array([[0.9, 0.1],
+           [0. , 0. ]])
     """
-    s = _as_series(y)
+    accepts = frozenset(accepts)
+    if isinstance(y, Target):
+        target = y
+    else:
+        shape = y.shape if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
+        two_d = len(shape) == 2 and shape[1] > 1
+        if two_d:
+            if "soft" not in accepts:
+                raise InputError(
+                    f"{who} takes one label per row, but y has {np.shape(y)[1]} columns; soft "
+                    "labels (one probability per class) need an estimator that takes them"
+                )
+            target = _soft_target(y, unlabeled_value)
+        else:
+            s = _as_series(y)
+            if "regression" in accepts and not (accepts & CLASSIFICATION):
+                target = _regression_target(s, unlabeled_value)
+            else:
+                target = _class_target(s, unlabeled_value, regression="regression" in accepts)
+                if target.values is None and len(target.classes) == 1:
+                    if "positive-unlabeled" in accepts:
+                        target = replace(target, task="positive-unlabeled")
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=float)
+            if w.shape != (len(target),) or np.any(w < 0) or not np.all(np.isfinite(w)):
+                raise InputError(
+                    f"sample_weight must hold one finite, non-negative weight per row "
+                    f"({len(target)}); got shape {w.shape}"
+                )
+            target = replace(target, weights=w)
+    _rows_error(len(target), n_rows)
+    if target.n_labeled == 0:
+        raise InputError("no row has a label; label at least one row of each class")
+    if target.task in CLASSIFICATION and len(target.classes) < 2:
+        raise InputError(
+            f"the labeled rows hold only one class ({_py(target.classes[0])!r}); "
+            "label at least one row of another class"
+        )
+    if target.task not in accepts:
+        raise _task_error(target.task, accepts, who)
+    if target.soft is not None and "soft" not in accepts:
+        raise _task_error("soft", accepts, who)
+    return target
+
+
+def _py(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _class_target(s: pd.Series, unlabeled_value: Any, regression: bool = False) -> Target:
     labeled = ~unlabeled_mask(s, unlabeled_value)
     values = s[labeled].infer_objects()
     if _is_integral(values) and not pd.api.types.is_integer_dtype(values.dtype):
@@ -139,6 +408,8 @@ def encode_target(y: Any, unlabeled_value: Any = None) -> EncodedTarget:
             raise ValueError(f"the target mixes value types ({names}); make every label one type")
     if arr.size:
         kind = type_of_target(arr)
+        if kind == "continuous" and regression:
+            return _regression_target(s, unlabeled_value)
         if kind not in ("binary", "multiclass"):
             raise ValueError(
                 f"Unknown label type: {kind!r}. fewlabels classifiers need discrete class labels"
@@ -146,4 +417,75 @@ def encode_target(y: Any, unlabeled_value: Any = None) -> EncodedTarget:
     classes, inverse = np.unique(arr, return_inverse=True)
     codes = np.full(len(s), UNLABELED, dtype=np.int64)
     codes[labeled] = inverse
-    return EncodedTarget(codes=codes, classes=classes, labeled=labeled)
+    task = "binary" if len(classes) <= 2 else "multiclass"
+    return Target(task=task, labeled=labeled, codes=codes, classes=classes)
+
+
+def encode_target(y: Any, unlabeled_value: Any = None) -> Target:
+    """Encode a partially labeled classification target (no checks on the class count).
+
+    Integer-valued float targets (a CSV column of integers with blanks) get integer classes.
+    A continuous target raises ``ValueError("Unknown label type: ...")`` as scikit-learn does.
+
+    Examples
+    --------
+    >>> t = encode_target([2.0, float("nan"), 5.0, 2.0])
+    >>> t.codes.tolist(), t.classes.tolist()
+    ([0, -1, 1, 0], [2, 5])
+    """
+    if isinstance(y, Target):
+        return y
+    return _class_target(_as_series(y), unlabeled_value)
+
+
+def proportions_target(
+    bags: Any, proportions: Any, classes: Any = None, who: str = "this estimator"
+) -> Target:
+    """A label-proportions target: each row's bag and each bag's class shares.
+
+    Parameters
+    ----------
+    bags : array-like of shape (n_samples,)
+        Each row's bag (any hashable; missing for a row in no bag).
+    proportions : mapping or DataFrame
+        Per bag, the share of each class: ``{bag: {class: share}}`` or a frame indexed by
+        bag with one column per class. Each bag's shares sum to 1.
+    classes : sequence, optional
+        The class order; default: sorted class names.
+
+    Examples
+    --------
+    >>> t = proportions_target(["a", "a", "b", None], {"a": {"x": 0.5, "y": 0.5}, "b": {"x": 1.0}})
+    >>> t.task, t.bags.tolist(), t.proportions.tolist()
+    ('proportions', [0, 0, 1, -1], [[0.5, 0.5], [1.0, 0.0]])
+    """
+    table = (
+        pd.DataFrame(proportions).T if isinstance(proportions, dict) else pd.DataFrame(proportions)
+    )
+    table = table.fillna(0.0)
+    names = list(classes) if classes is not None else sorted(table.columns)
+    table = table.reindex(columns=names, fill_value=0.0)
+    P = table.to_numpy(dtype=float)
+    if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
+        raise InputError("each bag's class shares must be non-negative and sum to 1")
+    s = _as_series(bags)
+    in_bag = ~s.isna().to_numpy(dtype=bool)
+    lookup = {b: i for i, b in enumerate(table.index.tolist())}
+    unknown = sorted({str(b) for b in s[in_bag] if b not in lookup})
+    if unknown:
+        raise InputError(
+            f"rows name bags without proportions ({', '.join(unknown[:5])}); give each bag its shares"
+        )
+    bag_codes = np.full(len(s), UNLABELED, dtype=np.int64)
+    bag_codes[in_bag] = [lookup[b] for b in s[in_bag]]
+    target = Target(
+        task="proportions",
+        labeled=in_bag,
+        codes=np.full(len(s), UNLABELED, dtype=np.int64),
+        classes=np.asarray(names),
+        bags=bag_codes,
+        proportions=P,
+    )
+    if target.n_labeled == 0:
+        raise InputError(f"{who}: no row is in a bag; give each row its bag")
+    return target

@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseFewLabelsClassifier, validate_X
-from ..data.labels import UNLABELED
+from ..data.labels import UNLABELED, Target
 from ..selftrain.confidence import ConfidenceMeasure
 from ._torch import import_torch
 from .inputs import TabularInputs
@@ -208,7 +208,8 @@ class BaseDeepClassifier(_DeepMixin, BaseFewLabelsClassifier):
     def _objective(self) -> Any:
         raise NotImplementedError
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         self._train(X, codes, random_state, self._objective())
 
     def _train(
@@ -679,7 +680,8 @@ class PretrainedClassifier(BaseDeepClassifier):
     def _backbone_kind(self) -> str:  # type: ignore[override]
         return "tokens" if self.pretext == "tjepa" else "mlp"
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         from .objectives import Supervised
 
         seed = random_state.randint(np.iinfo(np.int32).max)
@@ -872,7 +874,8 @@ class EmbeddingFeaturesClassifier(BaseFewLabelsClassifier):
             return pd.concat([X.reset_index(drop=True), pd.DataFrame(Z, columns=names)], axis=1)
         return np.hstack([np.asarray(X, dtype=float), Z])
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         from sklearn.utils import _safe_indexing
 
         from ..supervised import default_classifier

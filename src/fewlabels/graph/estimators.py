@@ -12,7 +12,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
-from ..data.labels import UNLABELED
+from ..data.labels import UNLABELED, Target
 from ..selftrain.confidence import entropy_confidence
 from ._graph import (
     KnnGraph,
@@ -84,7 +84,8 @@ class BaseGraphClassifier(BaseFewLabelsClassifier):
     def _solve(self, graph: KnnGraph, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, int]:
         raise NotImplementedError
 
-    def _fit(self, X: np.ndarray, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: np.ndarray, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         n_classes = len(self.classes_)
         labeled = codes != UNLABELED
         self.class_prior_ = np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
@@ -380,7 +381,8 @@ class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         self.knn = knn
         self.random_state = random_state
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         from ..data.encoder import TableEncoder
         from ..supervised import default_classifier
 

@@ -13,7 +13,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
-from ..data.labels import UNLABELED
+from ..data.labels import UNLABELED, Target
 from ._boosting import BoostingChain
 from .confidence import (
     CommitteeAgreement,
@@ -240,10 +240,11 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     def _fit(
         self,
         X: Any,
-        codes: np.ndarray,
+        target: Target,
         random_state: np.random.RandomState,
         eval_labels: Any = None,
     ) -> None:
+        codes = target.codes
         from ..supervised import default_classifier
 
         K = len(self.classes_)

@@ -11,7 +11,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin, predict_proba_chunked
-from ..data.labels import UNLABELED
+from ..data.labels import UNLABELED, Target
 from .classifier import POLICIES
 from .confidence import max_probability
 from .policies import PolicyState, SelectionPolicy
@@ -106,7 +106,8 @@ class CoTrainingClassifier(_MultiViewBase):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         n_features = X.shape[1]
         if self.views is not None:
             views = [list(v) for v in self.views]
@@ -235,7 +236,8 @@ class TriTrainingClassifier(_MultiViewBase):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _fit(self, X: Any, codes: np.ndarray, random_state: np.random.RandomState) -> None:
+    def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
+        codes = target.codes
         K = len(self.classes_)
         policy = self._policy()
         L = np.flatnonzero(codes != UNLABELED)
