@@ -382,10 +382,10 @@ class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         self.random_state = random_state
 
     def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
-        codes = target.codes
         from ..data.encoder import TableEncoder
         from ..supervised import default_classifier
 
+        codes = target.codes
         Z = TableEncoder(output="numeric", drop_useless=False).fit_transform(X)
         self.spreader_ = LabelSpreadingClassifier(
             self.n_neighbors,
@@ -399,19 +399,19 @@ class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         conf[~labeled & (conf < self.min_confidence)] = 0.0
         top = conf[~labeled].max() if (~labeled).any() else 1.0
         weights = np.where(labeled, 1.0, conf / top if top > 0 else 0.0)
-        target = np.where(labeled, codes, pseudo)
+        fitted = np.where(labeled, codes, pseudo)
         n_classes = len(self.classes_)
-        pseudo_counts = np.bincount(target[~labeled], minlength=n_classes).astype(float)
+        pseudo_counts = np.bincount(fitted[~labeled], minlength=n_classes).astype(float)
         balance = np.where(
             pseudo_counts > 0, (~labeled).sum() / (n_classes * np.maximum(pseudo_counts, 1)), 0.0
         )
-        weights = np.where(labeled, weights, weights * balance[target])
+        weights = np.where(labeled, weights, weights * balance[fitted])
         keep = np.flatnonzero(weights > 0)
         self.pseudo_weights_ = weights
-        self.transduction_ = self.classes_[target]
+        self.transduction_ = self.classes_[fitted]
         base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
         self.estimator_ = base.fit(
-            _safe_indexing(X, keep), target[keep], sample_weight=weights[keep]
+            _safe_indexing(X, keep), fitted[keep], sample_weight=weights[keep]
         )
 
     def _predict_proba(self, X: Any) -> np.ndarray:
