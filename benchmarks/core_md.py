@@ -38,7 +38,7 @@ def _p(a: np.ndarray) -> float:
 
 def tables(df: pd.DataFrame, extra: pd.DataFrame | None = None) -> str:
     methods = available_methods()
-    fam = {m: methods[m].family if m in methods else "?" for m in df["method"].unique()}
+    fam = {m: methods[m].origin if m in methods else "?" for m in df["method"].unique()}
     ok = df[df["status"] == "ok"].copy()
     # only cells every method finished, so that ranks compare like with like
     n_methods = ok["method"].nunique()

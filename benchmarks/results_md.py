@@ -29,7 +29,7 @@ def tables(path: Path) -> str:
     df = load_results(path)
     s = summarize(df)
     methods = available_methods()
-    fam = {m: methods[m].family if m in methods else "?" for m in df["method"].unique()}
+    fam = {m: methods[m].origin if m in methods else "?" for m in df["method"].unique()}
     ok = df[df["status"] == "ok"]
     budgets = sorted(ok["budget"].unique())
     lines = [

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fewlabels.bench import BenchConfig, BenchMethod, run_benchmark, summarize
+from fewlabels.bench import BenchConfig, run_benchmark, summarize
 from fewlabels.bench.runner import cell_splits
+from fewlabels.methods import Method
 from test_cli import cli
 
 
@@ -40,7 +41,7 @@ def test_run_is_resumable_and_records_errors(tmp_path, monkeypatch):
         def broken(seed):
             raise RuntimeError("this method always fails")
 
-        methods["broken"] = BenchMethod("broken", broken, "fewlabels")
+        methods["broken"] = Method("broken", "always fails", None, broken)
         return methods
 
     monkeypatch.setattr(peers, "available_methods", with_a_broken_method)
@@ -124,10 +125,13 @@ def test_parallel_workers_give_the_same_rows(tmp_path):
 
 def test_every_peer_and_method_is_available():
     from fewlabels.bench import available_methods
-    from fewlabels.methods import METHODS
+    from fewlabels.methods import METHODS, fewlabels_methods
 
     names = set(available_methods())
-    assert set(METHODS) <= names
+    assert set(fewlabels_methods()) <= names
+    # the peers are Methods of the same registry, which also knows those not installed here
+    assert names <= set(METHODS) and {"sup-rf", "autogluon"} <= set(METHODS)
+    assert METHODS["sup-rf"].tool == "sklearn" and METHODS["sup-rf"].family == "peer"
     for base in ("lightgbm", "hgb", "rf", "logreg"):
         assert f"sup-{base}" in names
         assert f"sklearn-self-training-threshold-{base}" in names

@@ -25,8 +25,8 @@ def test_methods_are_listed_only_with_the_interpreter(monkeypatch, tmp_path):
     monkeypatch.setenv("FEWLABELS_AUTOGLUON_TIME_LIMIT", "7")
     methods = available_methods()
     plain, pseudo = methods["autogluon"], methods["autogluon-pseudolabel"]
-    assert plain.supervised and not pseudo.supervised and not plain.needs_numeric
-    model = pseudo.build(3)
+    assert plain.supervised and not pseudo.supervised and plain.encoding is None
+    model = pseudo.make(3)
     assert (model.time_limit, model.pseudo_label, model.random_state) == (7.0, True, 3)
 
 

@@ -102,6 +102,7 @@ class BaseFewLabelsEstimator(BaseEstimator):
     _accepts_tables: bool = False
     _allow_nan: bool = False
     _target_tasks: ClassVar[frozenset[str]] = CLASSIFICATION
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"random_state": ["random_state"]}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

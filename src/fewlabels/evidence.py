@@ -18,7 +18,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils import _safe_indexing
 
-from .data.labels import UNLABELED, encode_target
+from .data.labels import parse_target
 
 __all__ = [
     "CVResult",
@@ -119,7 +119,7 @@ def labeled_folds(
     fold can be made (a class with fewer than 2 labels), else it is None. ``n_repeats``
     defaults to 3 below 100 labeled rows, 2 below 1,000, else 1.
     """
-    target = encode_target(y)
+    target = parse_target(y)
     labeled = np.flatnonzero(target.labeled)
     counts = np.bincount(target.codes[labeled], minlength=len(target.classes))
     splits = int(min(n_splits, counts.min())) if counts.size else 0
@@ -149,19 +149,20 @@ def cross_validate_methods(
     In each fold the held-out rows lose their labels *before* anything is fitted (they
     stay in the table as unlabeled rows, as at fit time); every method is fitted on what
     is left and scored on them. Nothing but the scoring ever reads a held-out label.
+    ``y`` is parsed once; each method is fitted on that :class:`~fewlabels.data.Target`
+    with the fold's rows unlabeled (:meth:`~fewlabels.data.Target.without`).
     """
-    target = encode_target(y)
+    target = parse_target(y)
     result = CVResult(folds=folds)
     for name in factories:
         result.accuracy[name], result.balanced_accuracy[name], result.predictions[name] = [], [], []
     total = len(folds) * len(factories)
     done = 0
     for test in folds:
-        codes = target.codes.copy()
-        codes[test] = UNLABELED
-        truth = target.codes[test]
+        fold = target.without(test)
+        truth = target.classes[target.codes[test]]
         for name, make in factories.items():
-            pred = np.asarray(make().fit(X, codes).predict(_rows(X, test)))
+            pred = np.asarray(make().fit(X, fold).predict(_rows(X, test)))
             result.predictions[name].append(pred)
             result.accuracy[name].append(float(accuracy_score(truth, pred)))
             result.balanced_accuracy[name].append(float(balanced_accuracy_score(truth, pred)))
@@ -219,6 +220,7 @@ def compare_with_supervised(
     -------
     Evidence
     """
+    y = parse_target(y)  # once, for the folds and every fit
     folds, splits, repeats, reason = labeled_folds(y, n_splits, n_repeats, random_state)
     ev = Evidence(method_name, baseline_name, splits, repeats)
     if reason is not None:

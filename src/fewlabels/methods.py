@@ -1,8 +1,10 @@
-"""The registry of methods the CLI, the report and the benchmark can name.
+"""The one registry of methods the CLI, the report and the benchmark can name.
 
-A :class:`Method` says how to build its estimator and which encoding it wants;
-:func:`make_model` turns a name into a ready pipeline ``TableEncoder -> estimator``.
-Later capabilities register themselves here with :func:`register`.
+A :class:`Method` is data: what it is (family, tool, task), how to build its estimator
+and which encoding it wants; :meth:`Method.make` (and :func:`make_model`, by name) turns
+it into a ready pipeline ``TableEncoder -> estimator``. The benchmark's peers (scikit-learn,
+sslearn, AutoGluon) are Methods of the same registry, registered by
+:mod:`fewlabels.bench.peers`; later capabilities register themselves with :func:`register`.
 """
 
 from __future__ import annotations
@@ -13,29 +15,106 @@ from typing import Any
 
 from .exceptions import InputError
 
-__all__ = ["METHODS", "Method", "get_method", "make_model", "register"]
+__all__ = ["METHODS", "Method", "fewlabels_methods", "get_method", "make_model", "register"]
 
 
 @dataclass(frozen=True)
 class Method:
-    """A named way to learn from a partially labeled table.
+    """A named way to learn from a partially labeled table, as data.
 
-    ``build(random_state, **params)`` returns the unfitted estimator; ``params`` names the
-    keyword arguments it accepts from the CLI and :func:`~fewlabels.workflow.fit_table`
-    (``time_limit``, ``metric``). ``own_evidence`` marks an estimator that cross-validates
-    itself against the supervised baseline and exposes the result as ``evidence_`` (and
-    accepts a ``progress`` fit parameter); the workflow then reads that instead of
-    computing its own.
+    Parameters
+    ----------
+    name, summary : str
+    encoding : {"native", "numeric", "ordinal"} or None
+        The view of the table the estimator reads (:class:`~fewlabels.data.TableEncoder`'s
+        ``output``); None hands it the raw table (a peer that encodes on its own).
+    build : callable(random_state, **params)
+        Returns the unfitted estimator.
+    semi_supervised : bool
+        False for methods that learn from the labeled rows only (the baselines).
+    extra : str
+        The optional extra it needs ("deep"), if any.
+    params : tuple of str
+        The keyword arguments ``build`` accepts from the CLI and
+        :func:`~fewlabels.workflow.fit_table` (``time_limit``, ``metric``).
+    own_evidence : bool
+        The estimator cross-validates itself against the supervised baseline and exposes
+        the result as ``evidence_`` (and accepts a ``progress`` fit parameter); the
+        workflow then reads that instead of computing its own.
+    family : str
+        What kind of method: "supervised", "self-training", "co-training", "graph",
+        "deep", "auto" or "peer".
+    tool : str
+        Who made it: "fewlabels", or an existing tool the benchmark compares with
+        ("sklearn", "sslearn", "autogluon").
+    task : str
+        The task it learns ("classification"; later families add others).
+    drop_useless : bool
+        Whether the encoder sets aside ID-like, constant and free-text columns.
+    listed : bool
+        Shown by ``fewlabels methods`` (False for a benchmark-only variant).
+    installed : callable() -> bool, optional
+        Whether it can run here (a peer whose package or venv may be missing); None means
+        always.
     """
 
     name: str
     summary: str
-    encoding: str
+    encoding: str | None
     build: Callable[..., Any]
     semi_supervised: bool = True
-    extra: str = ""  # the optional extra it needs ("deep"), if any
+    extra: str = ""
     params: tuple[str, ...] = ()
     own_evidence: bool = False
+    family: str = ""
+    tool: str = "fewlabels"
+    task: str = "classification"
+    drop_useless: bool = True
+    listed: bool = True
+    installed: Callable[[], bool] | None = None
+
+    @property
+    def supervised(self) -> bool:
+        return not self.semi_supervised
+
+    @property
+    def origin(self) -> str:
+        """How the benchmark groups it: "fewlabels", "supervised" (a supervised peer) or
+        the peer's tool."""
+        if self.tool == "fewlabels":
+            return "fewlabels"
+        return "supervised" if self.supervised else self.tool
+
+    def make(self, random_state: Any = None, max_categories: int = 100, **params: Any) -> Any:
+        """The estimator behind its encoder: a pipeline ``TableEncoder -> estimator``
+        (the bare estimator when ``encoding`` is None). ``params`` must be listed in
+        :attr:`params`; None values are left out."""
+        from sklearn.pipeline import Pipeline
+
+        from .data.encoder import TableEncoder
+
+        given = {k: v for k, v in params.items() if v is not None}
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
+            takes = ", ".join(m.name for m in METHODS.values() if set(unknown) <= set(m.params))
+            raise InputError(
+                f"method {self.name!r} takes no {flags}; it applies to: {takes or 'no method'}"
+            )
+        estimator = self.build(random_state, **given)
+        if given:  # a bad value is the user's: say so now, in one line, before any work
+            from sklearn.utils._param_validation import InvalidParameterError
+
+            try:
+                estimator._validate_params()
+            except InvalidParameterError as exc:
+                raise InputError(f"method {self.name!r}: {exc}") from None
+        if self.encoding is None:
+            return estimator
+        encoder = TableEncoder(
+            output=self.encoding, max_categories=max_categories, drop_useless=self.drop_useless
+        )
+        return Pipeline([("encode", encoder), ("model", estimator)])
 
 
 METHODS: dict[str, Method] = {}
@@ -62,36 +141,18 @@ def get_method(name: str) -> Method:
 def make_model(
     name: str, random_state: Any = None, max_categories: int = 100, **params: Any
 ) -> Any:
-    """A pipeline that encodes a raw table and fits the method called ``name``.
+    """A pipeline that encodes a raw table and fits the method called ``name``
+    (:meth:`Method.make`).
 
     ``params`` go to the method's estimator; each must be one the method lists in
     :attr:`Method.params` (``None`` values are left out).
     """
-    from sklearn.pipeline import Pipeline
+    return get_method(name).make(random_state, max_categories, **params)
 
-    from .data.encoder import TableEncoder
 
-    method = get_method(name)
-    given = {k: v for k, v in params.items() if v is not None}
-    unknown = sorted(set(given) - set(method.params))
-    if unknown:
-        flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
-        takes = ", ".join(m.name for m in METHODS.values() if set(unknown) <= set(m.params))
-        raise InputError(f"method {name!r} takes no {flags}; it applies to: {takes or 'no method'}")
-    estimator = method.build(random_state, **given)
-    if given:  # a bad value is the user's: say so now, in one line, before any work
-        from sklearn.utils._param_validation import InvalidParameterError
-
-        try:
-            estimator._validate_params()
-        except InvalidParameterError as exc:
-            raise InputError(f"method {name!r}: {exc}") from None
-    return Pipeline(
-        [
-            ("encode", TableEncoder(output=method.encoding, max_categories=max_categories)),
-            ("model", estimator),
-        ]
-    )
+def fewlabels_methods() -> dict[str, Method]:
+    """The registered methods fewlabels itself provides (what ``fit --method`` lists)."""
+    return {n: m for n, m in METHODS.items() if m.tool == "fewlabels" and m.listed}
 
 
 def _supervised(random_state: Any) -> Any:
@@ -250,10 +311,27 @@ register(
         True,
         params=("time_limit", "metric"),
         own_evidence=True,
+        family="auto",
     )
 )
+
+
+def _family(name: str) -> str:
+    for prefix, family in (
+        ("supervised", "supervised"),
+        ("self-training", "self-training"),
+        ("co-training", "co-training"),
+        ("tri-training", "co-training"),
+    ):
+        if name.startswith(prefix):
+            return family
+    return "graph"
+
+
 for _name, _summary, _encoding, _build, _semi in _BUILTIN:
-    register(Method(_name, _summary, _encoding, _build, semi_supervised=_semi))
+    register(
+        Method(_name, _summary, _encoding, _build, semi_supervised=_semi, family=_family(_name))
+    )
 
 
 def _deep(name: str, **kwargs: Any) -> Callable[[Any], Any]:
@@ -353,4 +431,8 @@ _DEEP = [
     ),
 ]
 for _name, _summary, _build, _semi in _DEEP:
-    register(Method(_name, _summary, "native", _build, semi_supervised=_semi, extra="deep"))
+    register(
+        Method(
+            _name, _summary, "native", _build, semi_supervised=_semi, extra="deep", family="deep"
+        )
+    )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
-from .data.labels import encode_target
+from .data.labels import Target, encode_target
 from .exceptions import InputError
 from .methods import get_method, make_model
 
@@ -69,11 +69,12 @@ def _py(v: Any) -> Any:
 
 def prepare_target(
     frame: pd.DataFrame, target: str, unlabeled_value: Any = None
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Split a table into features and a clean partially labeled target.
+) -> tuple[pd.DataFrame, Target, np.ndarray]:
+    """Split a table into features and its target, parsed once.
 
-    Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` an object array with
-    the labels on labeled rows and ``None`` elsewhere, and the boolean labeled mask.
+    Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` the parsed
+    :class:`~fewlabels.data.Target` (every estimator's ``fit`` takes it as is, so nothing
+    parses the column again), and the boolean labeled mask.
     """
     if target not in frame.columns:
         cols = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
@@ -102,9 +103,7 @@ def prepare_target(
             f"the labeled rows of {target!r} hold only one class ({_py(enc.classes[0])!r}); "
             f"label at least one row of another class{hint}"
         )
-    y = np.full(len(frame), None, dtype=object)
-    y[enc.labeled] = enc.classes[enc.codes[enc.labeled]]
-    return frame.drop(columns=[target]), y, enc.labeled
+    return frame.drop(columns=[target]), enc, enc.labeled
 
 
 def _predictions_frame(

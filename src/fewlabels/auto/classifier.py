@@ -107,7 +107,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         The members of the chosen ensemble, refitted on all rows.
     member_views_ : dict of str to str
         The view (``"native"`` or ``"numeric"``) each fitted member reads.
-    numeric_encoder_ : TableEncoder
+    numeric_encoder_ : NumericView
         Gives the numeric view (one-hot categories, standardized numbers).
     n_pseudo_labels_ : int
         Pseudo-labeled rows the refitted ``+pl`` members learned from.
@@ -225,7 +225,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         **fit_params: Any,
     ) -> None:
         """``fit_params`` may hold ``progress``: a callable(stage, done, total)."""
-        from ..data.encoder import TableEncoder
+        from ..data.encoder import NumericView
 
         codes = target.codes
         progress: Progress | None = fit_params.pop("progress", None)
@@ -249,7 +249,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
             pool = np.sort(random_state.choice(unl, self.max_pool, replace=False))
         work = np.concatenate([lab, pool])
         # the one numeric view of the (already typed) table, fitted on every row
-        self.numeric_encoder_ = TableEncoder(output="numeric", drop_useless=False).fit(X)
+        self.numeric_encoder_ = NumericView().fit(X)
         views = self._views(X, work)
         self.pool_size_ = len(pool)
 

@@ -1,37 +1,32 @@
-"""The methods a benchmark compares: fewlabels' registry plus the existing tools ("peers")."""
+"""The methods a benchmark compares: fewlabels' own and the existing tools ("peers").
+
+Peers are :class:`~fewlabels.methods.Method` s of the one registry, like fewlabels'
+methods; :func:`register_peers` adds those installed here (scikit-learn's, sslearn's where
+it is installed, AutoGluon's where its venv exists), and :func:`available_methods` lists
+every method the harness can run.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BenchMethod", "available_methods", "SUPERVISED_PEERS"]
+from ..methods import METHODS, Method, register
+
+__all__ = ["SUPERVISED_PEERS", "available_methods", "register_peers"]
 
 
-@dataclass(frozen=True)
-class BenchMethod:
-    """A method as the harness runs it: a builder taking a seed, and what it is."""
-
-    name: str
-    build: Callable[[int], Any]
-    family: str  # "fewlabels", "supervised", "sklearn", "sslearn", "autogluon"
-    supervised: bool = False
-    needs_numeric: bool = True  # peers get a standardized numeric matrix
+def _peer(name: str, summary: str, build: Callable[..., Any], tool: str, **kw: Any) -> Method:
+    """A peer reads the standardized numeric matrix, nothing set aside (as a user of the
+    tool would prepare it), unless it says otherwise."""
+    kw.setdefault("encoding", "numeric")
+    return Method(name, summary, build=build, tool=tool, family="peer", drop_useless=False, **kw)
 
 
-def _pipe(est: Any) -> Any:
-    from sklearn.pipeline import make_pipeline
-
-    from ..data.encoder import TableEncoder
-
-    return make_pipeline(TableEncoder(output="numeric", drop_useless=False), est)
-
-
-def _sup(name: str) -> Callable[[int], Any]:
-    def build(seed: int) -> Any:
+def _sup(name: str) -> Callable[..., Any]:
+    def build(seed: Any) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
         from sklearn.linear_model import LogisticRegression
 
@@ -43,85 +38,119 @@ def _sup(name: str) -> Callable[[int], Any]:
             "rf": lambda: RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1),
             "logreg": lambda: LogisticRegression(max_iter=1000),
         }[name]()
-        return _pipe(SupervisedClassifier(base))
+        return SupervisedClassifier(base)
 
     return build
 
 
-def _sk_self_training(base: str, criterion: str) -> Callable[[int], Any]:
-    def build(seed: int) -> Any:
+def _sk_self_training(base: str, criterion: str) -> Callable[..., Any]:
+    def build(seed: Any) -> Any:
         from sklearn.semi_supervised import SelfTrainingClassifier
 
-        inner = (
-            _sup(base)(seed).steps[-1][1].estimator
-        )  # the same base model as the supervised peer
+        inner = _sup(base)(seed).estimator  # the same base model as the supervised peer
         kwargs = {"threshold": 0.75} if criterion == "threshold" else {"k_best": 10}
-        return _pipe(SelfTrainingClassifier(inner, criterion=criterion, **kwargs))
+        return SelfTrainingClassifier(inner, criterion=criterion, **kwargs)
 
     return build
 
 
-def _sk_label_spreading(seed: int) -> Any:
+def _sk_label_spreading(seed: Any) -> Any:
     from sklearn.semi_supervised import LabelSpreading
 
-    return _pipe(LabelSpreading(kernel="knn", n_neighbors=7))
+    return LabelSpreading(kernel="knn", n_neighbors=7)
 
 
 SUPERVISED_PEERS = ("sup-lightgbm", "sup-hgb", "sup-rf", "sup-logreg")
+_SUP_SUMMARY = {
+    "lightgbm": "LightGBM",
+    "hgb": "HistGradientBoosting",
+    "rf": "a random forest of 200 trees",
+    "logreg": "logistic regression",
+}
 
 
-def available_methods() -> dict[str, BenchMethod]:
-    """Every method the harness can run here: fewlabels' registry and the peers."""
-    from ..methods import METHODS, make_model
+def _auto_balanced(seed: Any) -> Any:
+    from ..auto import AutoClassifier
 
-    out: dict[str, BenchMethod] = {}
-    for name, m in METHODS.items():
-        out[name] = BenchMethod(
-            name,
-            lambda seed, n=name: make_model(n, seed),
-            "fewlabels",
-            not m.semi_supervised,
-            False,
+    return AutoClassifier(random_state=seed, metric="balanced_accuracy")
+
+
+def _builtin_peers() -> list[Method]:
+    peers = [
+        # auto tuned for balanced accuracy (a binary threshold chosen out of fold)
+        Method(
+            "auto-balanced",
+            "auto with --metric balanced_accuracy",
+            "native",
+            _auto_balanced,
+            family="auto",
+            listed=False,
         )
-    # auto tuned for balanced accuracy (a binary threshold chosen out of fold)
-    out["auto-balanced"] = BenchMethod(
-        "auto-balanced",
-        lambda seed: make_model("auto", seed, metric="balanced_accuracy"),
-        "fewlabels",
-        False,
-        False,
-    )
+    ]
     for name in ("lightgbm", "hgb", "rf", "logreg"):
-        out[f"sup-{name}"] = BenchMethod(f"sup-{name}", _sup(name), "supervised", True)
+        peers.append(
+            _peer(
+                f"sup-{name}",
+                f"scikit-learn: {_SUP_SUMMARY[name]} on the labeled rows",
+                _sup(name),
+                "sklearn",
+                semi_supervised=False,
+            )
+        )
         for criterion in ("threshold", "k_best"):
             key = f"sklearn-self-training-{criterion.replace('_', '')}-{name}"
-            out[key] = BenchMethod(key, _sk_self_training(name, criterion), "sklearn")
-    out["sklearn-label-spreading"] = BenchMethod(
-        "sklearn-label-spreading", _sk_label_spreading, "sklearn"
+            peers.append(
+                _peer(
+                    key,
+                    f"scikit-learn SelfTrainingClassifier ({criterion}) around {name}",
+                    _sk_self_training(name, criterion),
+                    "sklearn",
+                )
+            )
+    peers.append(
+        _peer(
+            "sklearn-label-spreading",
+            "scikit-learn LabelSpreading, kNN kernel",
+            _sk_label_spreading,
+            "sklearn",
+        )
     )
+    return peers
+
+
+def register_peers() -> None:
+    """Register the peers (once; later calls add nothing). sslearn's are registered where
+    it is installed; AutoGluon's always, with ``installed`` telling whether its venv is
+    there now."""
+    peers = _builtin_peers()
     if importlib.util.find_spec("sslearn") is not None:  # optional peers
-        out.update(_sslearn_methods())
-    out.update(_autogluon_methods())
-    return out
+        peers += _sslearn_methods()
+    peers += _autogluon_methods()
+    for m in peers:
+        if m.name not in METHODS:
+            register(m)
+
+
+def available_methods() -> dict[str, Method]:
+    """Every method the harness can run here: fewlabels' registry and the installed peers."""
+    register_peers()
+    return {n: m for n, m in METHODS.items() if m.installed is None or m.installed()}
 
 
 #: Seconds each AutoGluon fit gets unless $FEWLABELS_AUTOGLUON_TIME_LIMIT says otherwise.
 AUTOGLUON_TIME_LIMIT = 20.0
 
 
-def _autogluon_methods() -> dict[str, BenchMethod]:
+def _autogluon_methods() -> list[Method]:
     """AutoGluon, plain and with its pseudo-labeling, where its own venv is installed.
 
     It runs in a subprocess under ``.venv-autogluon`` (``make peers-autogluon``) or
     $FEWLABELS_AUTOGLUON_PYTHON; without that interpreter the methods are not listed.
     """
-    from .autogluon import AutoGluonPeer, autogluon_python
+    from .autogluon import AutoGluonPeer
 
-    if autogluon_python() is None:
-        return {}
-
-    def build(pseudo_label: bool) -> Callable[[int], Any]:
-        def make(seed: int) -> Any:
+    def build(pseudo_label: bool) -> Callable[..., Any]:
+        def make(seed: Any) -> Any:
             limit = os.environ.get("FEWLABELS_AUTOGLUON_TIME_LIMIT")
             return AutoGluonPeer(
                 time_limit=float(limit) if limit else AUTOGLUON_TIME_LIMIT,
@@ -131,15 +160,23 @@ def _autogluon_methods() -> dict[str, BenchMethod]:
 
         return make
 
-    return {
-        "autogluon": BenchMethod("autogluon", build(False), "autogluon", True, False),
-        "autogluon-pseudolabel": BenchMethod(
-            "autogluon-pseudolabel", build(True), "autogluon", False, False
-        ),
-    }
+    summary = "AutoGluon TabularPredictor, medium_quality"
+    return [
+        Method("autogluon", summary, None, build(False), semi_supervised=False, **_AG),
+        Method("autogluon-pseudolabel", summary + ", fit_pseudolabel", None, build(True), **_AG),
+    ]
 
 
-def _sslearn_methods() -> dict[str, BenchMethod]:
+def _autogluon_installed() -> bool:
+    from .autogluon import autogluon_python
+
+    return autogluon_python() is not None
+
+
+_AG: dict[str, Any] = {"tool": "autogluon", "family": "peer", "installed": _autogluon_installed}
+
+
+def _sslearn_methods() -> list[Method]:
     """sslearn's classifiers with their defaults (a seed where they take one).
 
     CoTraining needs a second view; it gets a random feature split (``force_second_view``
@@ -149,8 +186,8 @@ def _sslearn_methods() -> dict[str, BenchMethod]:
 
     import sslearn.wrapper as wrapper
 
-    def build(cls: Any, **kwargs: Any) -> Callable[[int], Any]:
-        def make(seed: int) -> Any:
+    def build(cls: Any, **kwargs: Any) -> Callable[..., Any]:
+        def make(seed: Any) -> Any:
             from sklearn.tree import DecisionTreeClassifier
 
             args = dict(kwargs)
@@ -159,11 +196,11 @@ def _sslearn_methods() -> dict[str, BenchMethod]:
                 args["random_state"] = seed
             if cls.__name__ == "SelfTraining":
                 args["base_estimator"] = DecisionTreeClassifier(random_state=seed)
-            return _pipe(cls(**args))
+            return cls(**args)
 
         return make
 
-    out = {}
+    out = []
     for cls_name in (
         "SelfTraining",
         "Setred",
@@ -181,5 +218,5 @@ def _sslearn_methods() -> dict[str, BenchMethod]:
             continue
         key = f"sslearn-{cls_name.lower()}"
         extra = {"force_second_view": False} if cls_name == "CoTraining" else {}
-        out[key] = BenchMethod(key, build(cls, **extra), "sslearn")
+        out.append(_peer(key, f"sslearn {cls_name}", build(cls, **extra), "sslearn"))
     return out

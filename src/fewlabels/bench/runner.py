@@ -138,7 +138,7 @@ def _run_cell(
     target = np.full(len(y), -1, dtype=np.int64)
     target[split.labeled] = y[split.labeled]
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-    model = method.build(seed)
+    model = method.make(seed)
     if trace_memory:
         tracemalloc.start()
     start = time.perf_counter()
@@ -225,7 +225,7 @@ def _run_group(
             "budget": budget,
             "seed": seed,
             "method": mname,
-            "family": methods[mname].family,
+            "family": methods[mname].origin,
         }
         try:
             row.update(

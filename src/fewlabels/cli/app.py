@@ -417,7 +417,7 @@ def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
 @_guard
 def methods(as_json: AsJson = False, debug: Debug = False) -> None:
     """List the methods 'fewlabels fit --method' accepts."""
-    from ..methods import METHODS
+    from ..methods import fewlabels_methods
 
     rows = [
         {
@@ -426,7 +426,7 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
             "semi_supervised": m.semi_supervised,
             "extra": m.extra or None,
         }
-        for m in METHODS.values()
+        for m in fewlabels_methods().values()
     ]
     if as_json:
         _emit({"methods": rows}, True)

@@ -1,6 +1,6 @@
 """Tables in: reading files and frames, typing columns, encoding, and the unlabeled-row rule."""
 
-from .encoder import OTHER_CATEGORY, TableEncoder
+from .encoder import OTHER_CATEGORY, NumericView, TableEncoder
 from .io import as_pandas, atomic_path, read_table, write_table, write_text
 from .labels import (
     TASKS,
@@ -20,6 +20,7 @@ __all__ = [
     "UNLABELED",
     "ColumnInfo",
     "EncodedTarget",
+    "NumericView",
     "Schema",
     "TASKS",
     "TableEncoder",

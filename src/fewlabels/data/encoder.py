@@ -15,7 +15,7 @@ from ..exceptions import InputError
 from .io import as_pandas
 from .schema import ColumnInfo, Schema, column_kind, infer_schema
 
-__all__ = ["TableEncoder", "OTHER_CATEGORY"]
+__all__ = ["OTHER_CATEGORY", "NumericView", "TableEncoder"]
 
 #: The category that rare categories are merged into when ``max_categories`` is exceeded.
 OTHER_CATEGORY = "(other)"
@@ -249,18 +249,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 self.date_parts_[col.name] = parts
         self.schema_ = schema.to_dict()
         # imputation and scaling for the "numeric" output
-        blocks = self._numeric_block(frame)
-        self.center_: dict[str, float] = {}
-        self.scale_: dict[str, float] = {}
-        self.fill_: dict[str, float] = {}
-        self.has_missing_: dict[str, bool] = {}
-        for name, values in blocks.items():
-            finite = values[~np.isnan(values)]
-            self.fill_[name] = float(np.median(finite)) if finite.size else 0.0
-            self.center_[name] = float(finite.mean()) if finite.size else 0.0
-            std = float(finite.std()) if finite.size else 0.0
-            self.scale_[name] = std if std > 0 else 1.0
-            self.has_missing_[name] = bool(np.isnan(values).any())
+        self.fill_, self.center_, self.scale_, self.has_missing_ = _fit_scaling(
+            self._numeric_block(frame)
+        )
         return self
 
     @staticmethod
@@ -274,20 +265,13 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         return Schema.from_dict(self.schema_).columns
 
     def _numeric_block(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Every non-categorical feature as a float vector, keyed by output name."""
+        """Every non-categorical feature as a float vector, keyed by output name: each
+        column kind's codec (:data:`_CODECS`) turns its column into named vectors."""
         out: dict[str, np.ndarray] = {}
         for col in self._columns():
-            if col.kind == "categorical":
-                continue
-            s = frame[self._lookup(frame, col.name)]
-            if col.kind == "numeric":
-                out[col.name] = self._numeric(s, col.name)
-            elif col.kind == "boolean":
-                out[col.name] = self._boolean(s, col.name)
-            else:
-                d = self._datetime(s, col.name)
-                for part in self.date_parts_[col.name]:
-                    out[f"{col.name}__{part}"] = self._date_part(d, part)
+            codec = _CODECS.get(col.kind)
+            if codec is not None:
+                out.update(codec(self, frame[self._lookup(frame, col.name)], col.name))
         return out
 
     def transform(self, X: Any) -> Any:
@@ -335,22 +319,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def _numeric_matrix(
         self, numeric: dict[str, np.ndarray], cats: dict[str, pd.Categorical], n: int
     ) -> np.ndarray:
-        cols: list[np.ndarray] = []
-        for name in self._output_order():
-            if name in cats:
-                codes = cats[name].codes
-                onehot = np.zeros((n, len(self.categories_[name])))
-                ok = codes >= 0
-                onehot[np.flatnonzero(ok), codes[ok]] = 1.0
-                cols.append(onehot)
-                continue
-            v = numeric[name]
-            miss = np.isnan(v)
-            z = (np.where(miss, self.fill_[name], v) - self.center_[name]) / self.scale_[name]
-            cols.append(z[:, None])
-            if self.has_missing_[name]:
-                cols.append(miss.astype(float)[:, None])
-        return np.hstack(cols) if cols else np.empty((n, 0))
+        return _numeric_matrix(self._output_order(), numeric, cats, self, n)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns."""
@@ -372,3 +341,144 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         """The learned :class:`~fewlabels.data.Schema`."""
         check_is_fitted(self, "schema_")
         return Schema.from_dict(self.schema_)
+
+
+# ---------------------------------------------------------------------- column codecs
+def _numeric_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.ndarray]:
+    return {name: enc._numeric(s, name)}
+
+
+def _boolean_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.ndarray]:
+    return {name: enc._boolean(s, name)}
+
+
+def _datetime_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.ndarray]:
+    d = enc._datetime(s, name)
+    return {f"{name}__{part}": enc._date_part(d, part) for part in enc.date_parts_[name]}
+
+
+#: Column kind -> codec: how a column of that kind becomes named float vectors.
+#: Categorical columns keep their own path (a pandas Categorical with fixed categories).
+_CODECS = {"numeric": _numeric_codec, "boolean": _boolean_codec, "datetime": _datetime_codec}
+
+
+def _fit_scaling(
+    blocks: dict[str, np.ndarray],
+) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, bool]]:
+    """Median fill, mean, standard deviation (1 when constant) and has-missing, per vector."""
+    fill, center, scale, has_missing = {}, {}, {}, {}
+    for name, values in blocks.items():
+        finite = values[~np.isnan(values)]
+        fill[name] = float(np.median(finite)) if finite.size else 0.0
+        center[name] = float(finite.mean()) if finite.size else 0.0
+        std = float(finite.std()) if finite.size else 0.0
+        scale[name] = std if std > 0 else 1.0
+        has_missing[name] = bool(np.isnan(values).any())
+    return fill, center, scale, has_missing
+
+
+def _numeric_matrix(
+    order: list[str],
+    numeric: dict[str, np.ndarray],
+    cats: dict[str, pd.Categorical],
+    stats: Any,
+    n: int,
+) -> np.ndarray:
+    """The dense float matrix: standardized numbers (plus a missing indicator where the
+    fitted data had gaps) and one-hot categories; ``stats`` has ``fill_``, ``center_``,
+    ``scale_`` and ``has_missing_``."""
+    cols: list[np.ndarray] = []
+    for name in order:
+        if name in cats:
+            codes = np.asarray(cats[name].codes)
+            onehot = np.zeros((n, len(cats[name].categories)))
+            ok = codes >= 0
+            onehot[np.flatnonzero(ok), codes[ok]] = 1.0
+            cols.append(onehot)
+            continue
+        v = numeric[name]
+        miss = np.isnan(v)
+        z = (np.where(miss, stats.fill_[name], v) - stats.center_[name]) / stats.scale_[name]
+        cols.append(z[:, None])
+        if stats.has_missing_[name]:
+            cols.append(miss.astype(float)[:, None])
+    return np.hstack(cols) if cols else np.empty((n, 0))
+
+
+class NumericView(TransformerMixin, BaseEstimator):
+    """The numeric view of an already encoded table, without a second encoding.
+
+    A method that needs numbers (a graph, a distance, a linear model) but receives the
+    native output of the pipeline's :class:`TableEncoder` takes this view of it: numbers
+    are imputed with the median and standardized, with a missing-value indicator where the
+    fitted rows had gaps, and ``category`` columns are one-hot encoded over the categories
+    their dtype fixes. Nothing is typed again: no column is dropped, renamed or retyped,
+    so the schema stays the one the encoder learned. A plain array is all numbers.
+
+    Attributes
+    ----------
+    columns_ : list of str
+        The input columns, in order.
+    categorical_ : list of str
+        The columns one-hot encoded.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> native = TableEncoder().fit_transform(pd.DataFrame({"a": [1.0, 3.0], "c": ["x", "y"]}))
+    >>> NumericView().fit_transform(native).tolist()
+    [[-1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        return tags
+
+    def _parts(self, X: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, Any]]:
+        frame = as_pandas(X) if _is_table(X) else pd.DataFrame(np.asarray(X, dtype=float))
+        frame.columns = [str(c) for c in frame.columns]
+        cats = {
+            c: frame[c].array
+            for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+        numeric = {}
+        for c in frame.columns:
+            if c in cats:
+                continue
+            try:
+                numeric[c] = frame[c].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"column '{c}' is not numeric or categorical; encode the table with "
+                    "TableEncoder first (fewlabels.make_model does)"
+                ) from None
+        return frame, numeric, cats
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> NumericView:
+        """Learn the scaling of ``X``'s number columns. ``y`` is ignored."""
+        if _is_table(X):
+            validate_data(self, as_pandas(X), skip_check_array=True, reset=True)
+        else:
+            X = validate_data(self, X, ensure_all_finite="allow-nan", reset=True)
+        frame, numeric, cats = self._parts(X)
+        self.columns_ = list(frame.columns)
+        self.categorical_ = list(cats)
+        self.fill_, self.center_, self.scale_, self.has_missing_ = _fit_scaling(numeric)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The dense float matrix of ``X``."""
+        check_is_fitted(self, "columns_")
+        if _is_table(X):
+            validate_data(self, as_pandas(X), skip_check_array=True, reset=False)
+        else:
+            X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        frame, numeric, cats = self._parts(X)
+        return _numeric_matrix(self.columns_, numeric, cats, self, len(frame))

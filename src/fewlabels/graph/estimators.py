@@ -382,17 +382,17 @@ class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         self.random_state = random_state
 
     def _fit(self, X: Any, target: Target, random_state: np.random.RandomState) -> None:
-        from ..data.encoder import TableEncoder
+        from ..data.encoder import NumericView
         from ..supervised import default_classifier
 
         codes = target.codes
-        Z = TableEncoder(output="numeric", drop_useless=False).fit_transform(X)
+        Z = NumericView().fit_transform(X)  # the graph's view of the encoded table
         self.spreader_ = LabelSpreadingClassifier(
             self.n_neighbors,
             alpha=self.alpha,
             knn=self.knn,
             random_state=random_state.randint(2**31 - 1),
-        ).fit(Z, codes)
+        ).fit(Z, target)
         pseudo = np.argmax(self.spreader_.label_distributions_, axis=1)
         labeled = codes != UNLABELED
         conf = self.spreader_.confidence_.copy()

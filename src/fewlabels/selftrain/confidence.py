@@ -291,13 +291,11 @@ class TSimilarity(ConfidenceMeasure):
         return (Z - self.center_) / self.scale_
 
     def fit(self, context: ConfidenceContext) -> TSimilarity:
-        from ..data.encoder import TableEncoder
+        from ..data.encoder import NumericView
 
         embed = model_embedding(context.fitted_model) if context.fitted_model is not None else None
         if embed is None:
-            embed = (
-                TableEncoder(output="numeric", drop_useless=False).fit(context.X_labeled).transform
-            )
+            embed = NumericView().fit(context.X_labeled).transform
         self.encoder_ = embed
         raw = np.asarray(embed(context.X_labeled), dtype=float)
         self.center_ = raw.mean(axis=0)
