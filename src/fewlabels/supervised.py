@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import clone
@@ -80,7 +80,7 @@ class SupervisedClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     _accepts_tables = True
     _allow_nan = True  # LightGBM's; a given estimator's own tag decides otherwise
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "random_state": ["random_state"],
     }

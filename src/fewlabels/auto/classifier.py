@@ -7,7 +7,7 @@ import logging
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.model_selection import RepeatedStratifiedKFold
@@ -158,7 +158,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
     _accepts_tables = True
     _allow_nan = True
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "members": [None, list, tuple],
         "metric": [StrOptions({"auto", *METRICS})],
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],

@@ -436,7 +436,7 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
         needs = (
             f"fewlabels\\[{r['extra']}]" if r["extra"] else ""
         )  # escaped: rich would read [deep] as markup
-        t.add_row(r["name"], r["summary"], needs)
+        t.add_row(str(r["name"]), str(r["summary"]), needs)
     out_console.print(t)
 
 

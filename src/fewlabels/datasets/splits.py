@@ -58,13 +58,12 @@ def _per_class_counts(
             )
         counts = np.array([int(labeled[c]) for c in classes.tolist()])
     elif (
-        isinstance(labeled, (Real, Integral))
-        and not isinstance(labeled, bool)
-        and 0 < labeled < 1
-        and not isinstance(labeled, Integral)
+        isinstance(labeled, Real)
+        and not isinstance(labeled, (bool, Integral))
+        and 0 < float(labeled) < 1
     ):
         counts = np.maximum(np.round(class_sizes * float(labeled)).astype(int), min_per_class)
-    elif isinstance(labeled, Integral) and labeled >= 1:
+    elif isinstance(labeled, Integral) and int(labeled) >= 1:
         total = int(labeled)
         if total < min_per_class * k:
             raise InputError(
@@ -179,7 +178,7 @@ def make_ssl_split(
     labeled_mask = np.zeros(n, dtype=bool)
     for c, k in enumerate(counts):
         rows = train_rows[codes[train_rows] == c]
-        p = None if Z is None else selection_bias_weights(Z[rows], float(bias))
+        p = None if Z is None or bias is None else selection_bias_weights(Z[rows], float(bias))
         labeled_mask[rng.choice(rows, int(k), replace=False, p=p)] = True
     return SSLSplit(
         labeled=np.flatnonzero(labeled_mask),

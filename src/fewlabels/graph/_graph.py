@@ -80,6 +80,8 @@ def edge_weights(
     Cosine: max(similarity, 0). Either is then raised to ``power`` (Iscen et al. use 3).
     """
     if metric == "euclidean":
+        if own_scale is None or other_scale is None:
+            raise ValueError("euclidean edge weights need the local scales")
         w = np.exp(-np.maximum(values, 0.0) / (own_scale[:, None] * other_scale))
     else:
         w = np.clip(values, 0.0, None)
@@ -340,8 +342,8 @@ def spread_labels_closed_form(
     S: np.ndarray | sp.spmatrix, codes: np.ndarray, n_classes: int, alpha: float = 0.99
 ) -> np.ndarray:
     """The exact solution F = (I - alpha S)^{-1} Y, with a dense solve (small graphs only)."""
-    S = S.toarray() if sp.issparse(S) else np.asarray(S)
-    return np.linalg.solve(np.eye(S.shape[0]) - alpha * S, seed_matrix(codes, n_classes))
+    dense = np.asarray(S.toarray()) if isinstance(S, sp.spmatrix | sp.sparray) else np.asarray(S)
+    return np.linalg.solve(np.eye(dense.shape[0]) - alpha * dense, seed_matrix(codes, n_classes))
 
 
 def propagate_labels(

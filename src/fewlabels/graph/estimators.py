@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,7 +79,7 @@ class BaseGraphClassifier(BaseFewLabelsClassifier):
     gets the node's transductive distribution exactly.
     """
 
-    _parameter_constraints: dict = dict(_GRAPH_CONSTRAINTS)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = dict(_GRAPH_CONSTRAINTS)
 
     def _solve(self, graph: KnnGraph, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, int]:
         raise NotImplementedError
@@ -219,7 +219,7 @@ class LabelSpreadingClassifier(BaseGraphClassifier):
     (True, [0, 1])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **BaseGraphClassifier._parameter_constraints,
         "alpha": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -355,7 +355,7 @@ class GraphPseudoLabelClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     _accepts_tables = True
     _allow_nan = True
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, 1, closed="neither")],

@@ -115,9 +115,12 @@ class BoostingChain:
 
         def keep_training_scores(env: Any) -> None:
             if invert is not None and env.iteration == env.end_iteration - 1:
-                env.model.eval_train(
-                    lambda out, _: (trained.append(invert(out)), ("", 0.0, False))[1]
-                )
+
+                def record(out: Any, _: Any) -> tuple[str, float, bool]:
+                    trained.append(invert(out))
+                    return ("", 0.0, False)
+
+                env.model.eval_train(record)
 
         booster = lgb.train(
             {**self.params, "metric": "None"},
@@ -138,9 +141,10 @@ class BoostingChain:
         return state
 
     def raw_score(self, X: Any, stages: slice = slice(None)) -> np.ndarray:
-        return sum(
-            np.asarray(s.predict(X, raw_score=True), dtype=float) for s in self.stages[stages]
-        )
+        total = np.asarray(0.0)  # broadcasts like the 0 of an empty sum
+        for s in self.stages[stages]:
+            total = total + np.asarray(s.predict(X, raw_score=True), dtype=float)
+        return total
 
     @staticmethod
     def proba_from_raw(raw: np.ndarray) -> np.ndarray:

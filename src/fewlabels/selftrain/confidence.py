@@ -7,6 +7,7 @@ calls with one hook: ``fit(context)`` (optional) then ``score(proba, X) -> (conf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -212,13 +213,14 @@ def model_embedding(model: Any) -> Any:
     if not isinstance(inner, MLPClassifier) or not hasattr(inner, "coefs_"):
         return None
     layers = list(zip(inner.coefs_[:-1], inner.intercepts_[:-1], strict=True))
-    act = {
+    activations: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "relu": lambda a: np.maximum(a, 0),
         "tanh": np.tanh,
         "logistic": lambda a: 1 / (1 + np.exp(-a)),
         "identity": lambda a: a,
-    }[inner.activation]
-    prefix = model[:-1] if hasattr(model, "steps") else None
+    }
+    act = activations[inner.activation]
+    prefix: Any = model[:-1] if hasattr(model, "steps") else None
 
     def embed(X: Any) -> np.ndarray:
         a = np.asarray(prefix.transform(X) if prefix is not None else X, dtype=float)
