@@ -52,3 +52,21 @@ def csv_95(tmp_path: Path) -> Path:
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# A seed fixture, as scikit-learn's global_random_seed: one fixed seed in ordinary runs;
+# FEWLABELS_SEEDS="0-99" (or "1,5,7") sweeps tests that take ``seed`` over those seeds.
+def _seeds() -> list[int]:
+    import os
+
+    spec = os.environ.get("FEWLABELS_SEEDS", "42")
+    seeds: list[int] = []
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
+    return seeds
+
+
+def pytest_generate_tests(metafunc):
+    if "seed" in metafunc.fixturenames:
+        metafunc.parametrize("seed", _seeds())

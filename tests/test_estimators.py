@@ -9,7 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fewlabels.data import TableEncoder
 from fewlabels.graph import LabelPropagationClassifier, LabelSpreadingClassifier
 from fewlabels.inventory import all_estimators
-from fewlabels.methods import METHODS, make_model
+from fewlabels.methods import fewlabels_methods, make_model
 from fewlabels.selftrain import CoTrainingClassifier, SelfTrainingClassifier, TriTrainingClassifier
 from fewlabels.supervised import SupervisedClassifier
 
@@ -114,8 +114,8 @@ def _semi_supervised_problem(seed=0):
     return X, y, truth
 
 
-def test_supervised_ignores_unlabeled_rows():
-    X, y, _ = _semi_supervised_problem()
+def test_supervised_ignores_unlabeled_rows(seed):
+    X, y, _ = _semi_supervised_problem(seed)
     a = SupervisedClassifier(LogisticRegression()).fit(X, y)
     labeled = y != -1
     b = LogisticRegression().fit(X[labeled], y[labeled])
@@ -140,8 +140,8 @@ def test_supervised_passes_tables_through():
     )
 
 
-def test_label_spreading_uses_unlabeled_rows():
-    X, y, truth = _semi_supervised_problem()
+def test_label_spreading_uses_unlabeled_rows(seed):
+    X, y, truth = _semi_supervised_problem(seed)
     clf = LabelSpreadingClassifier(n_neighbors=7).fit(X, y)
     assert (clf.transduction_ == truth).mean() == 1.0
     assert np.isfinite(clf.label_distributions_).all()
@@ -157,7 +157,7 @@ def test_string_classes_and_nan_target():
         assert set(est.predict(X)) <= {"no", "yes"}
 
 
-FAST_METHODS = sorted(set(METHODS) - {"auto"})  # auto is tested in test_auto.py
+FAST_METHODS = sorted(set(fewlabels_methods()) - {"auto"})  # auto is tested in test_auto.py
 
 
 @pytest.mark.parametrize("name", FAST_METHODS)

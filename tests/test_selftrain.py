@@ -11,10 +11,18 @@ from fewlabels.selftrain import (
     ClassBalancedTopK,
     CommitteeAgreement,
     ConfidenceContext,
+    CoTrainingClassifier,
     Curriculum,
+    PolicyRule,
     PolicyState,
+    PoolLearner,
+    PoolLoop,
+    Scores,
+    Selection,
+    SelectionPolicy,
     SelfTrainingClassifier,
     Threshold,
+    TriTrainingClassifier,
     TSimilarity,
     msla_thresholds,
     t_similarity,
@@ -113,19 +121,19 @@ def test_msla_step_selects_by_class_thresholds():
     pred = votes.argmax(axis=1)
     policy = MSLA(n_grid=20)
     # the initial model agrees with the votes: the bound is low everywhere, every row goes in
-    chosen = policy.select(
-        votes.max(axis=1), votes, pred, PolicyState(1, 2, np.array([1, 1]), votes)
-    )
-    np.testing.assert_allclose(policy.thresholds(), [0.157, 0.157])
-    assert chosen.all()
+    state = PolicyState(1, 2, np.array([1, 1]), votes)
+    chosen = policy.select(votes.max(axis=1), votes, pred, state)
+    selection = policy._select(votes.max(axis=1), votes, pred, state)
+    np.testing.assert_allclose(selection.thresholds, [0.157, 0.157])
+    assert chosen.all() and selection.mask.all()
     # the initial model says the two coin flips belong to the other class: they are kept out
     prior = votes.copy()
     prior[2], prior[4] = [0.05, 0.95], [0.95, 0.05]
-    chosen = policy.select(
-        votes.max(axis=1), votes, pred, PolicyState(1, 2, np.array([1, 1]), prior)
-    )
-    np.testing.assert_allclose(policy.thresholds(), [0.598, 0.598])
-    assert chosen.tolist() == [True, True, False, True, False, True]
+    state = PolicyState(1, 2, np.array([1, 1]), prior)
+    chosen = policy.select(votes.max(axis=1), votes, pred, state)
+    selection = policy._select(votes.max(axis=1), votes, pred, state)
+    np.testing.assert_allclose(selection.thresholds, [0.598, 0.598])
+    assert chosen.tolist() == selection.mask.tolist() == [True, True, False, True, False, True]
 
 
 # --------------------------------------------------------------------------- confidence
@@ -328,3 +336,208 @@ def test_cross_validation_never_reads_held_out_labels():
     for name in factories:
         np.testing.assert_array_equal(a.predictions[name][0], b.predictions[name][0])
         assert a.accuracy[name][0] != b.accuracy[name][0]  # only the scoring saw the change
+
+
+# --------------------------------------------------------------------------- the pool loop
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (Threshold(1.5), "The 'threshold' parameter of Threshold must be a float in the range"),
+        (ClassBalancedTopK(k=-1), "The 'k' parameter of ClassBalancedTopK"),
+        (Curriculum(step=0.0), "The 'step' parameter of Curriculum"),
+        (MSLA(n_grid=2), "The 'n_grid' parameter of MSLA"),
+    ],
+)
+def test_select_validates_parameters(policy, message):
+    conf = np.array([0.9, 0.2])
+    state = PolicyState(1, 2, np.array([1, 1]))
+    with pytest.raises(ValueError, match=message):
+        policy.select(conf, np.c_[conf, 1 - conf], np.array([0, 1]), state)
+    X, y, _ = _blobs()
+    with pytest.raises(ValueError, match=message):
+        SelfTrainingClassifier(LogisticRegression(), policy=policy).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        CoTrainingClassifier(LogisticRegression(), policy=policy).fit(X, y)
+
+
+def test_select_validates_inputs():
+    conf, pred = np.array([0.9, 0.5, 0.7]), np.array([0, 1, 0])
+    state = PolicyState(1, 2, np.array([1, 1]))
+    with pytest.raises(ValueError, match="confidence must be 1-D"):
+        Threshold().select(conf[:, None])
+    with pytest.raises(ValueError, match="ClassBalancedTopK.select needs pred and state"):
+        ClassBalancedTopK().select(conf)
+    with pytest.raises(ValueError, match="Curriculum.select needs state"):
+        Curriculum().select(conf, None, pred)
+    with pytest.raises(ValueError, match=r"votes must have shape \(3, n_classes\)"):
+        MSLA().select(conf, np.ones((2, 2)), pred)
+    with pytest.raises(ValueError, match="pred must be 3 integer class codes"):
+        ClassBalancedTopK().select(conf, None, pred[:2], state)
+    with pytest.raises(ValueError, match=r"pred must hold codes in \[0, 2\)"):
+        ClassBalancedTopK().select(conf, None, np.array([0, 2, 1]), state)
+    with pytest.raises(ValueError, match="one count per class"):
+        ClassBalancedTopK().select(conf, None, pred, PolicyState(1, 3, np.array([1, 1])))
+    # k=0 (an empty candidate set in the auto plan) accepts nothing rather than raising
+    assert not ClassBalancedTopK(k=0).select(conf, None, pred, state).any()
+
+
+def test_private_select_returns_thresholds_and_keeps_none():
+    conf = np.linspace(0, 1, 11)
+    state = PolicyState(1, 2, np.array([1, 1]))
+    for policy, thresholds in [
+        (Threshold(0.8), [0.8]),
+        (Curriculum(step=0.2), [0.8]),
+        (ClassBalancedTopK(k=2), None),
+    ]:
+        before = dict(vars(policy))
+        sel = policy._select(conf, None, (conf > 0.5).astype(int), state)
+        assert isinstance(sel, Selection) and sel.mask.dtype == bool
+        if thresholds is None:
+            assert sel.thresholds is None
+        else:
+            np.testing.assert_allclose(sel.thresholds, thresholds)
+        np.testing.assert_array_equal(
+            policy.select(conf, None, (conf > 0.5).astype(int), state), sel.mask
+        )
+        assert vars(policy) == before  # nothing kept by side effect
+    assert Curriculum.restarts and Curriculum().restart and not Threshold.restarts
+    assert MSLA.needs_prior and not ClassBalancedTopK.needs_prior
+
+
+class _FixedLearner(PoolLearner):
+    """Scores that never change: class 0 with confidence ``conf`` on every row; counts refits."""
+
+    def __init__(self, conf):
+        self.conf = np.asarray(conf, dtype=float)
+        self.refits = 0
+        self.started = False
+
+    def start(self, state):
+        self.started = True
+
+    def score(self, pool, state):
+        c = self.conf[pool]
+        return [Scores(c, np.c_[c, 1 - c], np.zeros(pool.size, dtype=int))]
+
+    def refit(self, state, updates):
+        self.refits += 1
+
+
+def test_pool_loop_hand_case():
+    codes = np.array([0, 1, -1, -1, -1, -1])
+    conf = [1, 1, 0.6, 0.9, 0.7, 0.8]
+    learner = _FixedLearner(conf)
+    loop = PoolLoop(learner, PolicyRule(ClassBalancedTopK(k=1)), n_classes=2, max_iter=10)
+    result = loop.run(codes)
+    # k-best with k=1: the most confident row first (0.9), then 0.8, 0.7, 0.6
+    assert [r.updates[0].rows.tolist() for r in result.history] == [[3], [5], [4], [2]]
+    assert result.state.labeled_iter[0].tolist() == [0, 0, 4, 1, 3, 2]
+    assert result.state.labels[0].tolist() == [0, 1, 0, 0, 0, 0]
+    assert result.termination == "all_labeled" and result.n_iter == 4
+    assert learner.started and learner.refits == 4
+    assert [r.n_pool for r in result.history] == [4, 3, 2, 1]
+    # a restarting policy: the whole pool every round, each selection replacing the last
+    learner = _FixedLearner(conf)
+    loop = PoolLoop(learner, PolicyRule(Curriculum(step=0.25)), n_classes=2, max_iter=10)
+    result = loop.run(codes)
+    assert [r.updates[0].rows.tolist() for r in result.history] == [
+        [3],
+        [3, 5],
+        [3, 4, 5],
+        [2, 3, 4, 5],
+    ]
+    assert [r.n_pool for r in result.history] == [4, 4, 4, 4]
+    assert result.state.labeled_iter[0].tolist() == [0, 0, 4, 4, 4, 4]
+    assert result.termination == "no_change" and learner.refits == 4  # round 5 repeated round 4
+
+
+def test_policy_rule_most_confident_view_wins():
+    pool = np.array([7, 8, 9])
+    views = [
+        Scores(np.array([0.9, 0.6, 0.2]), np.zeros((3, 2)), np.array([0, 0, 0])),
+        Scores(np.array([0.8, 0.7, 0.95]), np.zeros((3, 2)), np.array([1, 1, 1])),
+    ]
+    (u,) = PolicyRule(Threshold(0.5)).select(views, pool, PolicyState(1, 2, np.ones(2)))
+    assert u.rows.tolist() == [7, 8, 9] and u.labels.tolist() == [0, 1, 1]
+    np.testing.assert_allclose(u.confidence, [0.9, 0.7, 0.95])
+    assert [t.tolist() for t in u.thresholds] == [[0.5], [0.5]]
+
+
+class _Take(SelectionPolicy):
+    """From round ``start`` on, the ``n`` most confident rows (all when None); a stand-in for
+    a policy the loop has never heard of."""
+
+    def __init__(self, start=1, n=None):
+        self.start = start
+        self.n = n
+
+    def _select(self, confidence, votes, pred, state):
+        mask = np.zeros(confidence.size, dtype=bool)
+        if state.iteration >= self.start:
+            order = np.argsort(-confidence, kind="stable")
+            mask[order if self.n is None else order[: self.n]] = True
+        return Selection(mask)
+
+
+class _RestartingTake(_Take):
+    restarts = True
+
+
+def _fits(policy, X, y):
+    return [
+        SelfTrainingClassifier(LogisticRegression(), policy=policy, max_iter=3).fit(X, y),
+        CoTrainingClassifier(LogisticRegression(), policy=policy, max_iter=3, random_state=0).fit(
+            X, y
+        ),
+        TriTrainingClassifier(LogisticRegression(), policy=policy, max_iter=3, random_state=0).fit(
+            X, y
+        ),
+    ]
+
+
+def test_declared_restarts_reach_every_loop():
+    X, y, _ = _blobs(200, n_labeled=6)
+    # one row a round (per view): kept and added to without restarts, replaced with them
+    st, co = _fits(_Take(n=1), X, y)[:2]
+    assert (st.labeled_iter_ > 0).sum() == 3 and 4 <= (co.labeled_iter_ > 0).sum() <= 6
+    assert [h["n_pool"] for h in co.history_] == [(y == -1).sum() - k for k in (0, 2, 4)]
+    st, co = _fits(_RestartingTake(n=1), X, y)[:2]
+    assert (st.labeled_iter_ > 0).sum() == 1 and 1 <= (co.labeled_iter_ > 0).sum() <= 2
+    for est in (st, co):
+        assert set(est.labeled_iter_[y == -1]) <= {-1, est.n_iter_}
+    assert all(h["n_pool"] == (y == -1).sum() for h in co.history_)
+    # nothing in round 1: the end without restarts; a restarting schedule goes on
+    for est in _fits(_Take(start=2), X, y):
+        assert est.termination_condition_ == "no_change" and est.n_iter_ == 0
+    late = _fits(_RestartingTake(start=2), X, y)
+    for est in late:
+        assert est.n_iter_ >= 2
+    st, co, tri = late
+    assert st.history_[0]["n_added"] == 0 and st.history_[1]["n_added"] == (y == -1).sum()
+    assert co.history_[0]["n_added"] == [0] and co.history_[1]["n_added"] == [(y == -1).sum()]
+    assert tri.history_[0]["n_added"] == [0, 0, 0] and sum(tri.history_[1]["n_added"]) > 0
+
+
+def test_curriculum_co_training_restarts():
+    X, y, _ = _blobs(200, n_labeled=6)
+    n_pool = (y == -1).sum()
+    co = CoTrainingClassifier(LogisticRegression(), policy="curriculum", random_state=0).fit(X, y)
+    added = [h["n_added"][0] for h in co.history_]
+    assert all(h["n_pool"] == n_pool for h in co.history_)  # the whole pool every round
+    assert added[0] < n_pool / 2 and added == sorted(added)  # growing quantile steps
+    # the previous rounds' pseudo-labels were dropped: every one comes from the last round
+    assert set(co.labeled_iter_[y == -1]) <= {-1, co.n_iter_}
+    assert [h["n_labeled_total"][0] for h in co.history_] == [a + 6 for a in added]
+    tri = TriTrainingClassifier(LogisticRegression(), policy="curriculum", random_state=0)
+    assert tri.fit(X, y).termination_condition_ in {"no_change", "max_iter"}
+
+
+def test_loops_have_no_policy_branches():
+    import inspect
+
+    from fewlabels.selftrain import classifier, loop, multiview
+
+    for module in (loop, classifier, multiview):
+        source = inspect.getsource(module)
+        assert "isinstance(policy" not in source and ".restart " not in source
+        assert "MSLA)" not in source and "Curriculum)" not in source

@@ -1,4 +1,5 @@
-"""Self-training: confidence measures, selection policies, and the estimators around them."""
+"""Self-training: confidence measures, selection policies, the pool loop (score, select,
+update, refit) and the estimators around them."""
 
 from ._boosting import BoostingChain
 from .classifier import CONFIDENCES, POLICIES, SelfTrainingClassifier
@@ -15,12 +16,24 @@ from .confidence import (
     max_probability,
     t_similarity,
 )
+from .loop import (
+    LabelState,
+    PolicyRule,
+    PoolLearner,
+    PoolLoop,
+    RoundRecord,
+    Scores,
+    SelectionRule,
+    Update,
+    pseudo_labels,
+)
 from .multiview import CoTrainingClassifier, TriTrainingClassifier
 from .policies import (
     MSLA,
     ClassBalancedTopK,
     Curriculum,
     PolicyState,
+    Selection,
     SelectionPolicy,
     Threshold,
     msla_thresholds,
@@ -39,16 +52,26 @@ __all__ = [
     "ConfidenceMeasure",
     "Curriculum",
     "Entropy",
+    "LabelState",
     "Margin",
     "MaxProbability",
+    "PolicyRule",
     "PolicyState",
+    "PoolLearner",
+    "PoolLoop",
+    "RoundRecord",
+    "Scores",
+    "Selection",
     "SelectionPolicy",
+    "SelectionRule",
     "SelfTrainingClassifier",
     "TSimilarity",
     "Threshold",
+    "Update",
     "entropy_confidence",
     "margin",
     "max_probability",
     "msla_thresholds",
+    "pseudo_labels",
     "t_similarity",
 ]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import clone
@@ -24,11 +23,10 @@ from .confidence import (
     MaxProbability,
     TSimilarity,
 )
-from .policies import MSLA, ClassBalancedTopK, Curriculum, PolicyState, SelectionPolicy, Threshold
+from .loop import LabelState, PolicyRule, PoolLearner, PoolLoop, RoundRecord, Scores, Update
+from .policies import MSLA, ClassBalancedTopK, Curriculum, SelectionPolicy, Threshold
 
 __all__ = ["CONFIDENCES", "POLICIES", "SelfTrainingClassifier"]
-
-logger = logging.getLogger(__name__)
 
 CONFIDENCES: dict[str, Callable[[], ConfidenceMeasure]] = {
     "probability": MaxProbability,
@@ -63,7 +61,8 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
 
     Each round, the model scores the unlabeled rows, a confidence measure rates its
     predictions, a selection policy accepts some of them as pseudo-labels, and the model is
-    refitted on labeled plus pseudo-labeled rows. Tables pass through untouched, so a base
+    refitted on labeled plus pseudo-labeled rows (the pool loop of
+    :mod:`fewlabels.selftrain.loop`). Tables pass through untouched, so a base
     model that uses native categoricals (LightGBM, the default) gets them.
 
     Parameters
@@ -80,7 +79,10 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         ``"threshold"`` (0.8), ``"curriculum"`` (quantile steps of 0.2, restarting from the
         labeled rows), ``"topk"`` (10% of the pool per round, class-balanced) or
         ``"msla"`` (self-adaptive class-wise thresholds, Feofanov et al. 2019), or a
-        configured policy object such as ``Threshold(0.95)``.
+        configured policy object such as ``Threshold(0.95)``. What the loop does for a
+        policy follows from its declarations (``restarts``, ``needs_prior``; see
+        :mod:`fewlabels.selftrain.loop`), so a :class:`~fewlabels.selftrain.SelectionPolicy`
+        subclass of your own gets the same treatment.
     max_iter : int, default=10
         Most rounds of pseudo-labeling.
     weighting : {"none", "confidence", "balanced"}, default="none"
@@ -130,7 +132,7 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
     _accepts_tables = True
     _allow_nan = True
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "confidence": [StrOptions(set(CONFIDENCES)), ConfidenceMeasure, callable],
         "policy": [StrOptions(set(POLICIES)), SelectionPolicy],
@@ -210,31 +212,24 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
             conf[part], votes[part] = measure.score(P[part], _safe_indexing(X, pool[part]))
         return conf, votes
 
-    def _record(
-        self,
-        it: int,
-        labels: np.ndarray,
-        conf: np.ndarray,
-        chosen: np.ndarray,
-        current: np.ndarray,
-        policy: SelectionPolicy,
-        truth: np.ndarray | None,
-    ) -> dict[str, Any]:
-        record: dict[str, Any] = {
-            "iteration": it,
+    def _record(self, record: RoundRecord, truth: np.ndarray | None) -> dict[str, Any]:
+        (update,) = record.updates
+        chosen, labels, conf = update.rows, update.labels, update.confidence
+        out: dict[str, Any] = {
+            "iteration": record.iteration,
             "n_added": int(chosen.size),
             "added_per_class": {
                 str(c): int((labels == k).sum()) for k, c in enumerate(self.classes_)
             },
             "mean_confidence": float(conf.mean()) if chosen.size else float("nan"),
-            "n_labeled_total": int((current != UNLABELED).sum()),
+            "n_labeled_total": record.n_labeled[0],
         }
-        thresholds = policy.thresholds()
+        thresholds = update.thresholds[0] if update.thresholds else None
         if thresholds is not None:
-            record["thresholds"] = [float(t) for t in thresholds]
+            out["thresholds"] = [float(t) for t in thresholds]
         if truth is not None and chosen.size:
-            record["pseudo_label_accuracy"] = float((truth[chosen] == labels).mean())
-        return record
+            out["pseudo_label_accuracy"] = float((truth[chosen] == labels).mean())
+        return out
 
     # ------------------------------------------------------------------ the loop
     def _fit(
@@ -244,121 +239,121 @@ class SelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         random_state: np.random.RandomState,
         eval_labels: Any = None,
     ) -> None:
-        codes = target.codes
         from ..supervised import default_classifier
 
-        K = len(self.classes_)
         truth = None if eval_labels is None else self._encode_like_target(eval_labels)
         base = default_classifier(random_state) if self.estimator is None else clone(self.estimator)
-        measure = self._make_confidence()
-        policy = self._make_policy()
-        warm = self.warm_start and _is_lightgbm(base) and not policy.restart
-        labeled0 = codes != UNLABELED
-        counts = np.bincount(codes[labeled0], minlength=K)
-        current = codes.copy()
-        labeled_iter = np.where(labeled0, 0, -1)
-        row_conf = np.ones(len(codes))
-        every_row = np.arange(len(codes))
-        if warm:  # one booster grown round by round; every row's raw score kept up to date
-            model = BoostingChain.start(base, X, np.flatnonzero(labeled0), codes[labeled0])
-            raw = model.raw_rows(X, every_row, chunk_size=self.chunk_size)
-        else:
-            model = self._fit_base(base, X, current, None)
-
-        def proba(rows: np.ndarray) -> np.ndarray:
-            if warm:
-                return BoostingChain.proba_from_raw(raw[rows])
-            return predict_proba_chunked(model, X, rows, K, self.chunk_size)
-
-        pool_all = np.flatnonzero(~labeled0)
-        prior = proba(pool_all) if isinstance(policy, MSLA) and pool_all.size else None
-        position = np.full(len(codes), -1)
-        position[pool_all] = np.arange(pool_all.size)
-        self.history_: list[dict[str, Any]] = []
-        termination = "max_iter"
-        previous: tuple[np.ndarray, np.ndarray] | None = None
-        for it in range(1, self.max_iter + 1):
-            pool = pool_all if policy.restart else np.flatnonzero(current == UNLABELED)
-            if pool.size == 0:
-                termination = "all_labeled"
-                break
-            P = proba(pool)
-            if measure.needs_fit:
-                fit_rows = np.flatnonzero(current != UNLABELED)
-                sample = (
-                    pool
-                    if pool.size <= _TSIM_MAX_UNLABELED
-                    else random_state.choice(pool, _TSIM_MAX_UNLABELED, replace=False)
-                )
-                context = ConfidenceContext(
-                    _safe_indexing(X, fit_rows),
-                    current[fit_rows],
-                    _safe_indexing(X, sample),
-                    K,
-                    base,
-                    random_state,
-                    fitted_model=model,
-                )
-                measure.fit(context)
-            conf, votes = self._score_pool(measure, P, X, pool)
-            pred = np.argmax(P, axis=1)
-            state = PolicyState(it, K, counts, None if prior is None else prior[position[pool]])
-            mask = np.asarray(policy.select(conf, votes, pred, state), dtype=bool)
-            chosen, labels = pool[mask], pred[mask]
-            if policy.restart:
-                if (
-                    previous is not None
-                    and np.array_equal(previous[0], chosen)
-                    and np.array_equal(previous[1], labels)
-                ):
-                    termination = "no_change"
-                    break
-                previous = (chosen, labels)
-                current = codes.copy()
-                labeled_iter = np.where(labeled0, 0, -1)
-            elif chosen.size == 0:
-                termination = "no_change"
-                break
-            current[chosen] = labels
-            labeled_iter[chosen] = it
-            row_conf[chosen] = conf[mask]
-            self.history_.append(
-                self._record(it, labels, conf[mask], chosen, current, policy, truth)
-            )
-            logger.info("self-training round %d: %d rows added", it, chosen.size)
-            weights = self._weights(current, labeled0, row_conf)
-            if warm:
-                rows = np.flatnonzero(current != UNLABELED)
-                trained = model.add_stage(
-                    self.warm_start_estimators,
-                    rows,
-                    current[rows],
-                    raw[rows],
-                    None if weights is None else weights[rows],
-                )
-                # only rows the new trees were not trained on need predicting
-                rest = every_row if trained is None else np.flatnonzero(current == UNLABELED)
-                if trained is not None:
-                    raw[rows] = trained
-                if rest.size:
-                    raw[rest] += model.raw_rows(
-                        X, rest, stages=slice(-1, None), chunk_size=self.chunk_size
-                    )
-            else:
-                model = self._fit_base(base, X, current, weights)
-        if warm:
-            model.release()
-        self.estimator_ = model
-        self.n_iter_ = len(self.history_)
-        self.termination_condition_ = termination
-        self.labeled_iter_ = labeled_iter
-        final = current.copy()
+        learner = _SelfTrainingLearner(self, X, base, self._make_confidence(), random_state)
+        loop = PoolLoop(learner, PolicyRule(self._make_policy()), len(self.classes_), self.max_iter)
+        result = loop.run(target.codes)
+        self.estimator_ = learner.finish()
+        self.history_: list[dict[str, Any]] = [self._record(r, truth) for r in result.history]
+        self.n_iter_ = result.n_iter
+        self.termination_condition_ = result.termination
+        self.labeled_iter_ = result.state.labeled_iter[0].copy()
+        final = result.state.labels[0].copy()
         rest = np.flatnonzero(final == UNLABELED)
         if rest.size:
-            final[rest] = np.argmax(proba(rest), axis=1)
+            final[rest] = np.argmax(learner.proba(rest), axis=1)
         self.transduction_ = self.classes_[final]
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         return predict_proba_chunked(
             self.estimator_, X, np.arange(X.shape[0]), len(self.classes_), self.chunk_size
         )
+
+
+class _SelfTrainingLearner(PoolLearner[Sequence[Scores]]):
+    """Self-training's side of the pool loop: one model (with LightGBM and ``warm_start``
+    on an incremental loop, one booster grown round by round, every row's raw score kept
+    up to date), scored through the confidence measure."""
+
+    def __init__(
+        self,
+        owner: SelfTrainingClassifier,
+        X: Any,
+        base: Any,
+        measure: ConfidenceMeasure,
+        random_state: np.random.RandomState,
+    ):
+        self.owner, self.X, self.base, self.measure = owner, X, base, measure
+        self.random_state = random_state
+        self.n_classes = len(owner.classes_)
+        self.chunk_size = owner.chunk_size
+        self.warm = False
+        self.model: Any = None
+        self.raw: np.ndarray | None = None
+
+    def start(self, state: LabelState) -> None:
+        owner, X = self.owner, self.X
+        self.warm = owner.warm_start and _is_lightgbm(self.base) and state.incremental
+        if self.warm:
+            lab = np.flatnonzero(state.given)
+            self.model = BoostingChain.start(self.base, X, lab, state.codes[lab])
+            every_row = np.arange(len(state.codes))
+            self.raw = self.model.raw_rows(X, every_row, chunk_size=self.chunk_size)
+        else:
+            self.model = owner._fit_base(self.base, X, state.labels[0], None)
+
+    def proba(self, rows: np.ndarray) -> np.ndarray:
+        if self.raw is not None:
+            return BoostingChain.proba_from_raw(self.raw[rows])
+        return predict_proba_chunked(self.model, self.X, rows, self.n_classes, self.chunk_size)
+
+    def prior(self, rows: np.ndarray) -> np.ndarray:
+        return self.proba(rows)
+
+    def score(self, pool: np.ndarray, state: LabelState) -> list[Scores]:
+        X, measure, random_state = self.X, self.measure, self.random_state
+        current = state.labels[0]
+        P = self.proba(pool)
+        if measure.needs_fit:
+            fit_rows = np.flatnonzero(current != UNLABELED)
+            sample = (
+                pool
+                if pool.size <= _TSIM_MAX_UNLABELED
+                else random_state.choice(pool, _TSIM_MAX_UNLABELED, replace=False)
+            )
+            context = ConfidenceContext(
+                _safe_indexing(X, fit_rows),
+                current[fit_rows],
+                _safe_indexing(X, sample),
+                self.n_classes,
+                self.base,
+                random_state,
+                fitted_model=self.model,
+            )
+            measure.fit(context)
+        conf, votes = self.owner._score_pool(measure, P, X, pool)
+        return [Scores(conf, votes, np.argmax(P, axis=1))]
+
+    def refit(self, state: LabelState, updates: Sequence[Update]) -> None:
+        owner, X = self.owner, self.X
+        current = state.labels[0]
+        weights = owner._weights(current, state.given, state.confidence[0])
+        if self.raw is None:
+            self.model = owner._fit_base(self.base, X, current, weights)
+            return
+        raw = self.raw
+        rows = np.flatnonzero(current != UNLABELED)
+        trained = self.model.add_stage(
+            owner.warm_start_estimators,
+            rows,
+            current[rows],
+            raw[rows],
+            None if weights is None else weights[rows],
+        )
+        # only rows the new trees were not trained on need predicting
+        rest = np.arange(len(current)) if trained is None else np.flatnonzero(current == UNLABELED)
+        if trained is not None:
+            raw[rows] = trained
+        if rest.size:
+            raw[rest] += self.model.raw_rows(
+                X, rest, stages=slice(-1, None), chunk_size=self.chunk_size
+            )
+
+    def finish(self) -> Any:
+        """The final model (a warm chain releases its binned data first)."""
+        if self.warm:
+            self.model.release()
+        return self.model
