@@ -1,15 +1,23 @@
 """Saving and loading models securely, with skops.
 
 A model file is a skops archive (no pickle) with a ``fewlabels.json`` header that carries
-the library version, the format version and what the CLI knows of the data (target, schema,
-classes). Loading checks the header first, then accepts only trusted types: scikit-learn's
-and numpy's (skops' own list), fewlabels' classes and LightGBM's models. Anything else, and
-any pickle file, is refused with an explanation: unpickling can run arbitrary code.
+the library version, the format version, the versions of the numerical libraries it was
+written with, and what the CLI knows of the data (target, schema, classes).
+
+Loading checks the header first, then audits the archive's object tree *before anything is
+constructed*. A type is accepted only if skops trusts it by default (scikit-learn's
+estimators, numpy's and scipy's containers and ufuncs) or it is on the allow-list
+:data:`TRUSTED_TYPES`: the exact classes that fewlabels' models hold, and LightGBM's
+models. No function, bound method, partial or reduce-constructed call may come from
+fewlabels or from outside those lists: a model file that would call one (for instance
+``fewlabels.data.io.write_text``) is refused, as is any pickle file, since unpickling can
+run arbitrary code.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -20,13 +28,61 @@ from ._version import __version__
 from .data.io import atomic_path
 from .exceptions import ModelFileError
 
-__all__ = ["FORMAT_VERSION", "LoadedModel", "load_model", "save_model", "TRUSTED_TYPES"]
+__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "LoadedModel", "load_model", "save_model"]
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "fewlabels-model"
 FORMAT_VERSION = 1
 HEADER = "fewlabels.json"
-#: Types outside scikit-learn and numpy that a model file may hold.
-TRUSTED_TYPES = frozenset(
+#: The classes of fewlabels that its model files hold: the public estimators, encoders,
+#: policies and confidence measures, and the fitted helpers they keep. Exact names: a new
+#: class must be added here (a test checks that every public estimator is listed).
+FEWLABELS_TYPES = frozenset(
+    {
+        "fewlabels.auto._knn.SmallKNN",
+        "fewlabels.auto.classifier.AutoClassifier",
+        "fewlabels.data.encoder.NumericView",
+        "fewlabels.data.encoder.TableEncoder",
+        "fewlabels.deep.estimators.DeepSupervisedClassifier",
+        "fewlabels.deep.estimators.DiverseEnsembleClassifier",
+        "fewlabels.deep.estimators.EmbeddingFeaturesClassifier",
+        "fewlabels.deep.estimators.FixMatchClassifier",
+        "fewlabels.deep.estimators.FlexMatchClassifier",
+        "fewlabels.deep.estimators.FreeMatchClassifier",
+        "fewlabels.deep.estimators.HeadsTSimilarity",
+        "fewlabels.deep.estimators.MeanTeacherClassifier",
+        "fewlabels.deep.estimators.MetaPseudoLabelClassifier",
+        "fewlabels.deep.estimators.MixupPseudoLabelClassifier",
+        "fewlabels.deep.estimators.PretrainedClassifier",
+        "fewlabels.deep.estimators.PretrainedEmbedding",
+        "fewlabels.deep.estimators.PseudoLabelClassifier",
+        "fewlabels.deep.estimators.SCARFClassifier",
+        "fewlabels.deep.estimators.TJEPAClassifier",
+        "fewlabels.deep.estimators.VIMEClassifier",
+        "fewlabels.discovery.estimator.NovelClassDiscovery",
+        "fewlabels.evidence.Evidence",
+        "fewlabels.graph.estimators.GraphPseudoLabelClassifier",
+        "fewlabels.graph.estimators.LabelPropagationClassifier",
+        "fewlabels.graph.estimators.LabelSpreadingClassifier",
+        "fewlabels.selftrain._boosting.BoostingChain",
+        "fewlabels.selftrain.classifier.SelfTrainingClassifier",
+        "fewlabels.selftrain.confidence.CommitteeAgreement",
+        "fewlabels.selftrain.confidence.Entropy",
+        "fewlabels.selftrain.confidence.Margin",
+        "fewlabels.selftrain.confidence.MaxProbability",
+        "fewlabels.selftrain.confidence.TSimilarity",
+        "fewlabels.selftrain.multiview.CoTrainingClassifier",
+        "fewlabels.selftrain.multiview.TriTrainingClassifier",
+        "fewlabels.selftrain.policies.ClassBalancedTopK",
+        "fewlabels.selftrain.policies.Curriculum",
+        "fewlabels.selftrain.policies.MSLA",
+        "fewlabels.selftrain.policies.Threshold",
+        "fewlabels.supervised.SupervisedClassifier",
+    }
+)
+#: Every type outside skops' defaults that a model file may hold.
+TRUSTED_TYPES = FEWLABELS_TYPES | frozenset(
     {
         "collections.OrderedDict",
         "lightgbm.basic.Booster",
@@ -36,6 +92,14 @@ TRUSTED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",
     }
 )
+#: skops loaders that call or return a callable: refused for anything but numpy's and
+#: scipy's ufuncs (which skops trusts by default), whatever the name.
+_CALLING_LOADERS = frozenset(
+    {"ConstructorFromReduceNode", "FunctionNode", "MethodNode", "OperatorFuncNode", "PartialNode"}
+)
+_SAFE_CALLABLE_MODULES = ("numpy", "scipy")
+#: Libraries whose versions the header records; a different version at load time warns.
+_VERSIONED = ("numpy", "scipy", "sklearn", "lightgbm", "skops")
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".sav"}
 
 
@@ -69,6 +133,7 @@ def save_model(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "fewlabels_version": __version__,
+        "library_versions": _library_versions(),
         **(metadata or {}),
     }
     dest = Path(path)
@@ -77,6 +142,69 @@ def save_model(
         with zipfile.ZipFile(tmp, "a") as zf:
             zf.writestr(HEADER, json.dumps(header, indent=1, default=str))
     return dest
+
+
+def _library_versions() -> dict[str, str]:
+    import importlib
+
+    out = {}
+    for name in _VERSIONED:
+        try:
+            out[name] = str(importlib.import_module(name).__version__)
+        except ImportError:
+            continue
+    return out
+
+
+def _warn_on_versions(path: Any, header: dict[str, Any]) -> None:
+    saved = header.get("library_versions") or {}
+    now = _library_versions()
+    differ = [f"{k} {v} (now {now[k]})" for k, v in saved.items() if k in now and now[k] != v]
+    if differ:
+        logger.warning(
+            "%s was written with %s; its predictions may differ slightly, re-fit the model "
+            "to be sure",
+            path,
+            ", ".join(differ),
+        )
+
+
+def _nodes(tree: Any) -> Any:
+    """Every node (a dict with ``__class__``) of a skops object tree."""
+    if isinstance(tree, dict):
+        if "__class__" in tree:
+            yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
+
+
+def _audit(path: Any) -> list[str]:
+    """The names in the archive's object tree that are refused (nothing is constructed):
+    types outside skops' defaults and :data:`TRUSTED_TYPES`, and callables that are not
+    numpy's or scipy's."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+        with zipfile.ZipFile(path) as zf:
+            tree = json.loads(zf.read("schema.json"))
+    except Exception as exc:  # a damaged archive
+        raise ModelFileError(
+            f"{path} cannot be read as a model ({exc}); re-fit the model"
+        ) from None
+    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+    for node in _nodes(tree):
+        module = str(node.get("__module__", ""))
+        if node.get("__loader__") in _CALLING_LOADERS and not module.startswith(
+            _SAFE_CALLABLE_MODULES
+        ):
+            name = f"{module}.{node.get('__class__')}"
+            if name not in refused:
+                refused.append(name)
+    return refused
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -130,18 +258,15 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     import skops.io as sio
 
     header = read_header(path)
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # a damaged archive
-        raise ModelFileError(
-            f"{path} cannot be read as a model ({exc}); re-fit the model"
-        ) from None
-    refused = [t for t in untrusted if not (t.startswith("fewlabels.") or t in TRUSTED_TYPES)]
+    refused = _audit(path)
     if refused:
         raise ModelFileError(
-            f"{path} holds types fewlabels does not trust ({', '.join(refused[:5])}); "
-            "load it only if you trust its author, with skops.io.load(path, trusted=[...])"
+            f"{path} holds types or calls fewlabels does not trust ({', '.join(refused[:5])}); "
+            "it was not written by fewlabels' save_model: do not load it unless you trust its "
+            "author (then skops.io.load(path, trusted=[...]))"
         )
+    untrusted = sio.get_untrusted_types(file=path)
+    _warn_on_versions(path, header)
     try:
         model = sio.load(path, trusted=untrusted)
     except Exception as exc:
