@@ -34,6 +34,12 @@ def test_fit_then_predict_round_trip(csv_95, tmp_path):
         "model.skops",
         "predictions.csv",
         "report.html",
+        "run.json",  # the manifest of the run, written last
+    ]
+    assert sorted(json.loads((out / "run.json").read_text())["files"]) == [
+        "model.skops",
+        "predictions.csv",
+        "report.html",
     ]
     assert summary["n_rows"] == 400 and summary["n_labeled"] < 400 * 0.1
     assert file_digest(csv_95) == before  # the input is never modified

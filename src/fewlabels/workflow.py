@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pandas as pd
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
 from .data.labels import Target, encode_target
+from .data.publish import Run, verify_manifest
 from .exceptions import InputError
 from .methods import get_method, make_model
 
@@ -193,10 +195,6 @@ def fit_table(
     -------
     FitResult
     """
-    from .base import labels_from_proba
-    from .evidence import compare_with_supervised
-    from .persist import save_model
-
     report = progress or _noop
     spec = get_method(method)
     model = make_model(method, random_state, time_limit=time_limit, metric=metric)
@@ -211,11 +209,48 @@ def fit_table(
     )
     if fmt not in {"csv", "parquet"}:
         raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
-    paths = output_paths(
-        out,
-        {"model": "model.skops", "predictions": f"predictions.{fmt}", "report": "report.html"},
-        data,
-    )
+    names = {"model": "model.skops", "predictions": f"predictions.{fmt}", "report": "report.html"}
+    paths = output_paths(out, names, data)
+    with contextlib.ExitStack() as stack:
+        # checked, locked and staged before any work; published together at the end
+        run = stack.enter_context(Run.open(out, set(names.values()))) if out is not None else None
+        return _fit_and_write(
+            spec,
+            model,
+            method,
+            target,
+            frame,
+            X,
+            y,
+            labeled,
+            evidence,
+            random_state,
+            report,
+            run,
+            names,
+            paths,
+        )
+
+
+def _fit_and_write(
+    spec: Any,
+    model: Any,
+    method: str,
+    target: str,
+    frame: pd.DataFrame,
+    X: pd.DataFrame,
+    y: Target,
+    labeled: np.ndarray,
+    evidence: bool,
+    random_state: int,
+    report: Progress,
+    run: Any,
+    names: dict[str, str],
+    paths: dict[str, Path],
+) -> FitResult:
+    from .base import labels_from_proba
+    from .evidence import compare_with_supervised
+    from .persist import save_model
 
     ev = None
     if evidence and not spec.own_evidence:
@@ -272,7 +307,7 @@ def fit_table(
         schema=schema,
         warnings=warnings,
     )
-    if out is not None:
+    if run is not None:
         report("writing outputs", 0, 1)
         meta = {
             "method": method,
@@ -285,11 +320,15 @@ def fit_table(
                 k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)
             },
         }
-        save_model(model, paths["model"], meta)
-        write_table(predictions, paths["predictions"])
+        save_model(model, run.path(names["model"]), meta)
+        run.checkpoint("after-model")
+        write_table(predictions, run.path(names["predictions"]))
+        run.checkpoint("after-predictions")
         write_text(
-            paths["report"], _fit_report(result, frame[target], labeled, pred, conf, spec.summary)
+            run.path(names["report"]),
+            _fit_report(result, frame[target], labeled, pred, conf, spec.summary),
         )
+        run.checkpoint("after-report")
         result.paths = {k: str(v) for k, v in paths.items()}
         report("writing outputs", 1, 1)
     return result
@@ -350,6 +389,7 @@ def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = No
     from .persist import load_model
 
     if isinstance(model, (str, os.PathLike)):
+        verify_manifest(model)  # a model from a run folder must be that run's
         model = load_model(model).model
     if out is not None:
         _check_not_input([Path(out)], data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import Any
@@ -123,7 +124,8 @@ def discover_table(
     Writes ``discoveries.csv`` (every unlabeled row, its ``discovered`` class or novel
     cluster and a ``confidence``) and ``report.html`` into ``out``. Returns a summary.
     """
-    from ..data.io import read_table, write_table, write_text
+    from ..data.io import read_table
+    from ..data.publish import Run
     from ..workflow import output_paths, prepare_target
     from .estimator import NovelClassDiscovery
 
@@ -134,19 +136,37 @@ def discover_table(
             f"every row of {target!r} has a label, so there is nothing to discover; leave the "
             "target blank on the rows whose class is unknown"
         )
-    paths = output_paths(out, {"discoveries": "discoveries.csv", "report": "report.html"}, data)
-    model = NovelClassDiscovery(
-        method, n_novel=n_novel, standardize=standardize, random_state=random_state
-    ).fit(X, y)
+    names = {"discoveries": "discoveries.csv", "report": "report.html"}
+    paths = output_paths(out, names, data)
+    with contextlib.ExitStack() as stack:  # checked and locked before any work
+        run = stack.enter_context(Run.open(out, set(names.values()))) if out is not None else None
+        model = NovelClassDiscovery(
+            method, n_novel=n_novel, standardize=standardize, random_state=random_state
+        ).fit(X, y)
+        return _write(frame, target, method, model, n_novel, run, names, paths)
+
+
+def _write(
+    frame: Any,
+    target: str,
+    method: str,
+    model: Any,
+    n_novel: Any,
+    run: Any,
+    names: dict[str, str],
+    paths: dict[str, Any],
+) -> dict[str, Any]:
+    from ..data.io import write_table, write_text
+
     unl = model.unlabeled_
     frame_u = frame.loc[unl].drop(columns=[target])
     result = frame_u.copy()
     result["discovered"] = model.labels_[unl]
     result["confidence"] = np.round(model.confidence_[unl], 4)
     result["is_novel"] = [str(v).startswith("novel-") for v in result["discovered"]]
-    if paths:
-        write_table(result, paths["discoveries"])
-        write_text(paths["report"], _report(frame_u, model, target, method))
+    if run is not None:
+        write_table(result, run.path(names["discoveries"]))
+        write_text(run.path(names["report"]), _report(frame_u, model, target, method))
     counts = result["discovered"].value_counts()
     return {
         "rows": int(len(frame)),
