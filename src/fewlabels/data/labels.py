@@ -34,6 +34,7 @@ __all__ = [
     "TargetWarning",
     "encode_target",
     "parse_target",
+    "placeholder_hint",
     "proportions_target",
     "unlabeled_mask",
 ]
@@ -489,3 +490,55 @@ def proportions_target(
     if target.n_labeled == 0:
         raise InputError(f"{who}: no row is in a bag; give each row its bag")
     return target
+
+
+#: Target values that usually stand for "no label" rather than for a class (compared
+#: stripped and lower-cased) - see :func:`placeholder_hint`.
+_PLACEHOLDERS = frozenset(
+    {"?", "unknown", "-", "none", "n/a", "missing", "tbd", "null", "unlabeled", "unlabelled"}
+)
+
+
+def placeholder_hint(values: Any, min_share: float = 0.05) -> str | None:
+    """A one-line suggestion when a target seems to mark unlabeled rows with a placeholder.
+
+    A placeholder is a string such as ``?``, ``unknown``, ``-``, ``none``, ``n/a``,
+    ``missing``, ``tbd``, ``null`` or ``unlabeled`` (compared stripped and case-insensitive).
+    The most frequent one is suggested when it is on at least ``min_share`` of the rows and
+    on at least 2 rows. The function only looks; it decides nothing.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The target column as read (missing values are ignored).
+    min_share : float, default=0.05
+        The smallest share of all rows the placeholder must be on.
+
+    Returns
+    -------
+    str or None
+        For example ``"did you mean --unlabeled-value '?' (the target holds '?' on 37
+        rows)"``; None when no placeholder is frequent enough.
+
+    Examples
+    --------
+    >>> placeholder_hint(["cat", "dog", "?", "?", "cat"])
+    "did you mean --unlabeled-value '?' (the target holds '?' on 2 rows)"
+    >>> placeholder_hint(["cat", "dog", "cat", None]) is None
+    True
+    """
+    s = _as_series(values)
+    n_rows = len(s)
+    if n_rows == 0:
+        return None
+    strings = s[s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)].astype(object)
+    if strings.empty:
+        return None
+    is_placeholder = strings.str.strip().str.lower().isin(_PLACEHOLDERS).to_numpy(dtype=bool)
+    counts = strings[is_placeholder].value_counts()
+    if counts.empty:
+        return None
+    value, count = str(counts.index[0]), int(counts.iloc[0])
+    if count < 2 or count < min_share * n_rows:
+        return None
+    return f"did you mean --unlabeled-value {value!r} (the target holds {value!r} on {count} rows)"
