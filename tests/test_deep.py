@@ -6,7 +6,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import fewlabels.deep as D  # noqa: E402
 from fewlabels.deep.loop import Context, TrainConfig, TrainData, split_validation, train  # noqa: E402
@@ -293,18 +292,174 @@ def test_registered_methods_build_deep_estimators():
         assert repr(clone(est)) == repr(est), m.name  # get_params round-trips
 
 
-@parametrize_with_checks(
-    [
-        D.DeepSupervisedClassifier(max_epochs=20, hidden_layer_sizes=(32,)),
-        D.FixMatchClassifier(max_epochs=20, hidden_layer_sizes=(32,)),
-        D.MetaPseudoLabelClassifier(max_epochs=20, hidden_layer_sizes=(32,)),
-        D.TJEPAClassifier(max_epochs=20, pretrain_epochs=2),
-        D.PretrainedEmbedding(max_epochs=2),
-        D.EmbeddingFeaturesClassifier(max_epochs=2),
-    ],
-    expected_failed_checks=lambda est: {
-        "check_classifiers_classes": "-1 marks unlabeled rows in an integer target"
-    },
+# scikit-learn's common checks run on every deep estimator in tests/test_estimators.py
+# (discovered automatically).
+
+
+# ---------------------------------------------------------------- plain, validated classes
+
+ALL_DEEP = [
+    D.BaseDeepClassifier,
+    *CLASSIFIERS,
+    D.PretrainedClassifier,
+    D.PretrainedEmbedding,
+    D.EmbeddingFeaturesClassifier,
+]
+
+
+def _param_names(cls):
+    import inspect
+
+    return [p for p in inspect.signature(cls).parameters]
+
+
+@pytest.mark.parametrize("cls", ALL_DEEP, ids=lambda c: c.__name__)
+def test_every_parameter_has_a_real_constraint(cls):
+    constraints = cls._parameter_constraints
+    assert sorted(constraints) == sorted(cls().get_params())
+    for name, options in constraints.items():
+        assert options != "no_validation", name
+        assert isinstance(options, list) and options, name
+        assert "no_validation" not in options, name
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in ALL_DEEP if c is not D.BaseDeepClassifier], ids=lambda c: c.__name__
 )
-def test_sklearn_common_checks(estimator, check):
-    check(estimator)
+def test_every_parameter_is_validated_in_fit(cls):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _, target = _blobs(n=60)
+    for name in _param_names(cls):
+        model = cls(**{name: object()})  # nothing is checked before fit
+        with pytest.raises(InvalidParameterError, match=name):
+            model.fit(X, target)
+
+
+@pytest.mark.parametrize(
+    ("cls", "name", "value"),
+    [
+        (D.FixMatchClassifier, "threshold", 7.0),
+        (D.FlexMatchClassifier, "corruption_rate", 1.5),
+        (D.FreeMatchClassifier, "ema", 2.0),
+        (D.FreeMatchClassifier, "fairness_weight", -0.1),
+        (D.PseudoLabelClassifier, "threshold", -0.5),
+        (D.MixupPseudoLabelClassifier, "mixup_alpha", 0.0),
+        (D.MixupPseudoLabelClassifier, "warmup_epochs", 2.5),
+        (D.MeanTeacherClassifier, "noise", -1.0),
+        (D.MetaPseudoLabelClassifier, "uda_temperature", 0.0),
+        (D.MetaPseudoLabelClassifier, "student_wait", 1.5),
+        (D.DiverseEnsembleClassifier, "n_heads", 1),
+        (D.VIMEClassifier, "pretext", "bert"),
+        (D.SCARFClassifier, "pretrain_epochs", 0),
+        (D.DeepSupervisedClassifier, "verbose", "yes"),
+        (D.DeepSupervisedClassifier, "validation_fraction", 1.0),
+        (D.PretrainedEmbedding, "pretext", "bert"),
+    ],
+)
+def test_out_of_range_parameters_are_rejected(cls, name, value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _, target = _blobs(n=60)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of {cls.__name__}"):
+        cls(**{name: value}).fit(X, target)
+
+
+@pytest.mark.parametrize("cls", ALL_DEEP, ids=lambda c: c.__name__)
+def test_classes_are_written_out(cls):
+    """No generated class or ``__init__``: the source is the class, the signature is the
+    ``__init__``'s own, and the ``__init__`` only stores each argument under its name."""
+    import inspect
+
+    import fewlabels.deep.estimators as E
+
+    assert cls.__module__ == E.__name__ and getattr(E, cls.__name__) is cls
+    assert f"class {cls.__name__}(" in inspect.getsource(cls)
+    init = cls.__init__
+    owner = next(c for c in cls.__mro__ if "__init__" in vars(c))
+    assert owner.__module__ == E.__name__
+    assert init.__qualname__ == f"{owner.__name__}.__init__"
+    assert not hasattr(init, "__signature__")
+    source = inspect.getsource(init)
+    names = _param_names(cls)
+    for name in names:
+        assert f"self.{name} = {name}\n" in source, name
+    body = [line.strip() for line in source.split(") -> None:", 1)[1].splitlines() if line.strip()]
+    assert len(body) == len(names)  # nothing but the assignments
+
+
+@pytest.mark.parametrize("cls", ALL_DEEP, ids=lambda c: c.__name__)
+def test_docstrings_list_every_parameter_in_order(cls):
+    import re
+
+    doc = cls.__doc__
+    assert "{" not in doc.replace('{"scarf", "vime", "tjepa"}', "")  # every field filled
+    params = doc.split("Parameters\n----------\n", 1)[1].split("Attributes\n----------\n", 1)
+    assert len(params) == 2  # numpydoc: Parameters, then Attributes
+    listed = re.findall(r"^(\w+) : ", params[0], flags=re.M)
+    assert listed == _param_names(cls)
+    assert re.findall(r"^(\w+_) : ", params[1], flags=re.M)  # fitted attributes
+
+
+def test_consistency_variants_are_objective_subclasses():
+    import inspect
+
+    from fewlabels.deep.objectives import Consistency, FlexMatch, FreeMatch
+
+    assert "mode" not in inspect.signature(Consistency).parameters
+    assert issubclass(FlexMatch, Consistency) and issubclass(FreeMatch, Consistency)
+    for cls, objective in [
+        (D.FixMatchClassifier, Consistency),
+        (D.FlexMatchClassifier, FlexMatch),
+        (D.FreeMatchClassifier, FreeMatch),
+    ]:
+        built = cls(threshold=0.7, corruption_rate=0.2)._objective()
+        assert type(built) is objective
+        assert built.threshold == 0.7 and built.noise == (0.05, 0.1, 0.2)
+    assert D.FreeMatchClassifier(ema=0.9)._objective().ema == 0.9
+
+
+def _imports_of(path, package):
+    """``(module, names)`` of every import in ``path``, relative imports resolved."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            yield (
+                ".".join(base + ([node.module] if node.module else [])),
+                [a.name for a in node.names],
+            )
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+
+
+def test_discovery_imports_no_private_name_from_deep():
+    from pathlib import Path
+
+    import fewlabels.discovery
+
+    root = Path(fewlabels.discovery.__file__).parent
+    from_deep = 0
+    for path in sorted(root.glob("*.py")):
+        for module, names in _imports_of(path, "fewlabels.discovery"):
+            if module != "fewlabels.deep" and not module.startswith("fewlabels.deep."):
+                continue
+            from_deep += 1
+            private = [p for p in module.split(".") + names if p.startswith("_")]
+            assert not private, f"{path.name}: from {module} import {names}"
+    assert from_deep > 0  # the check saw the deep imports (PBN, TabularNCD)
+
+
+def test_training_run_is_public_and_trains_an_objective():
+    from fewlabels.deep.objectives import Supervised
+
+    assert "TrainingRun" in D.__all__
+    X, y, target = _blobs(n=120)
+    run = D.TrainingRun(max_epochs=5, hidden_layer_sizes=(16,), name="a test")
+    ctx, inputs = run.context(X, target, 3, 0)
+    assert inputs.n_numeric == 4 and len(ctx.data.validation) > 0
+    history = run.train(Supervised(), ctx)
+    assert 1 <= len(history) <= 5 and "val_loss" in history[0]

@@ -8,11 +8,15 @@ Layout: :mod:`~fewlabels.deep.inputs` (tables to tensors), :mod:`~fewlabels.deep
 :mod:`~fewlabels.deep.objectives` (one class per semi-supervised method),
 :mod:`~fewlabels.deep.pretrain` (SCARF, VIME, T-JEPA) and
 :mod:`~fewlabels.deep.estimators` (the scikit-learn estimators).
+
+:class:`TrainingRun` (settings, tensors and the training run of a table) and
+:func:`import_torch` are for code that trains its own objectives on the same loop (novel
+class discovery does).
 """
 
 from __future__ import annotations
 
-from ._torch import have_torch
+from ._torch import have_torch, import_torch
 from .estimators import (
     BaseDeepClassifier,
     DeepSupervisedClassifier,
@@ -30,6 +34,7 @@ from .estimators import (
     PseudoLabelClassifier,
     SCARFClassifier,
     TJEPAClassifier,
+    TrainingRun,
     VIMEClassifier,
     tsim_self_training,
 )
@@ -53,7 +58,9 @@ __all__ = [
     "SCARFClassifier",
     "TJEPAClassifier",
     "TabularInputs",
+    "TrainingRun",
     "VIMEClassifier",
     "have_torch",
+    "import_torch",
     "tsim_self_training",
 ]

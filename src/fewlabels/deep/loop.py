@@ -23,7 +23,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .nets import Classifier, MLPBackbone, TokenBackbone, init_parameters, set_generator
+from .nets import (
+    Backbone,
+    Classifier,
+    MLPBackbone,
+    TokenBackbone,
+    init_parameters,
+    set_generator,
+)
 
 __all__ = [
     "TrainConfig",
@@ -82,8 +89,9 @@ class Context:
     step: int = 0
     total_steps: int = 1
 
-    def backbone(self) -> nn.Module:
+    def backbone(self) -> Backbone:
         cfg = self.config
+        net: Backbone
         if cfg.backbone == "tokens":
             net = TokenBackbone(self.n_numeric, self.cardinalities, cfg.token_dim, cfg.token_depth)
             net.reset(self.generator)
@@ -93,7 +101,7 @@ class Context:
         set_generator(net, self.generator)
         return net
 
-    def classifier(self, backbone: nn.Module | None = None) -> Classifier:
+    def classifier(self, backbone: Backbone | None = None) -> Classifier:
         net = Classifier(backbone if backbone is not None else self.backbone(), self.data.n_classes)
         init_parameters(net.head, self.generator)
         set_generator(net, self.generator)

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 __all__ = [
+    "Backbone",
     "Dropout",
     "TabularEmbedding",
     "MLPBackbone",
@@ -72,13 +73,21 @@ def embedding_dim(cardinality: int) -> int:
     return int(min(16, max(2, round(1.6 * cardinality**0.56))))
 
 
+class Backbone(nn.Module):
+    """A network from ``(numeric, categorical codes)`` to one representation of width
+    ``out_dim`` per row (what a :class:`Classifier` puts its head on)."""
+
+    out_dim: int
+
+
 class TabularEmbedding(nn.Module):
     """(numeric, categorical codes) -> one flat vector: numbers as they are, categories embedded."""
 
     def __init__(self, n_numeric: int, cardinalities: Sequence[int]):
         super().__init__()
-        self.embeddings = nn.ModuleList(nn.Embedding(c, embedding_dim(c)) for c in cardinalities)
-        self.out_dim = n_numeric + sum(e.embedding_dim for e in self.embeddings)
+        embeddings = [nn.Embedding(c, embedding_dim(c)) for c in cardinalities]
+        self.embeddings = nn.ModuleList(embeddings)
+        self.out_dim = n_numeric + sum(e.embedding_dim for e in embeddings)
 
     def forward(self, num: torch.Tensor, cat: torch.Tensor) -> torch.Tensor:
         if not len(self.embeddings):
@@ -87,7 +96,7 @@ class TabularEmbedding(nn.Module):
         return torch.cat(parts, dim=1)
 
 
-class MLPBackbone(nn.Module):
+class MLPBackbone(Backbone):
     """Embedding, then ``Linear -> ReLU -> Dropout`` blocks; ``forward`` gives the representation.
 
     ``body`` takes the flat embedded input, so objectives can mix or corrupt there (mixup).
@@ -120,10 +129,15 @@ class MLPBackbone(nn.Module):
 class Classifier(nn.Module):
     """A backbone and a linear head: ``forward`` gives logits, ``features`` the representation."""
 
-    def __init__(self, backbone: nn.Module, n_classes: int):
+    def __init__(self, backbone: Backbone, n_classes: int):
         super().__init__()
         self.backbone = backbone
         self.head = nn.Linear(backbone.out_dim, n_classes)
+
+    def _mlp(self) -> MLPBackbone:
+        if not isinstance(self.backbone, MLPBackbone):
+            raise TypeError("mixing embedded inputs needs the MLP backbone")
+        return self.backbone
 
     def features(self, num: torch.Tensor, cat: torch.Tensor) -> torch.Tensor:
         return self.backbone(num, cat)
@@ -131,9 +145,13 @@ class Classifier(nn.Module):
     def forward(self, num: torch.Tensor, cat: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(num, cat))
 
+    def embed(self, num: torch.Tensor, cat: torch.Tensor) -> torch.Tensor:
+        """The flat embedded input of the MLP backbone (see :meth:`from_flat`)."""
+        return self._mlp().embed(num, cat)
+
     def from_flat(self, flat: torch.Tensor) -> torch.Tensor:
         """Logits from an already embedded input (for mixup in the embedding space)."""
-        return self.head(self.backbone.body(flat))
+        return self.head(self._mlp().body(flat))
 
 
 class FeatureTokenizer(nn.Module):
@@ -190,7 +208,7 @@ class TokenEncoder(nn.Module):
         return out[:, self.n_register :]
 
 
-class TokenBackbone(nn.Module):
+class TokenBackbone(Backbone):
     """Tokenizer + encoder, pooled to one vector per row (the T-JEPA representation)."""
 
     def __init__(self, n_numeric: int, cardinalities: Sequence[int], dim: int = 32, depth: int = 2):

@@ -25,6 +25,8 @@ __all__ = [
     "PseudoLabel",
     "MixupPseudoLabel",
     "Consistency",
+    "FlexMatch",
+    "FreeMatch",
     "MeanTeacher",
     "MetaPseudoLabels",
     "DiverseHeads",
@@ -128,7 +130,7 @@ class MixupPseudoLabel(Objective):
         if self.soft is not None and len(b.pos_u):
             target = torch.cat([target, self.soft[b.pos_u]])
             num, cat = torch.cat([num, b.num_u]), torch.cat([cat, b.cat_u])
-        flat = self.model.backbone.embed(num, cat)
+        flat = self.model.embed(num, cat)
         lam = float(self.ctx.rng.beta(self.mixup_alpha, self.mixup_alpha))
         perm = torch.randperm(len(flat), generator=self.ctx.generator)
         mixed = lam * flat + (1 - lam) * flat[perm]
@@ -147,78 +149,45 @@ class MixupPseudoLabel(Objective):
 
 
 class Consistency(Objective):
-    """FixMatch-style consistency for tables, with FixMatch, FlexMatch or FreeMatch thresholds.
+    """FixMatch for tables, and the base of the FlexMatch and FreeMatch objectives.
 
     The pseudo-label of an unlabeled row is the argmax on its weak view (small Gaussian
     noise); the loss trains the strong view (SCARF-style corruption from the empirical
-    marginals, plus noise) towards it where the mask accepts it:
-
-    - ``"fixmatch"``: max probability >= ``threshold`` (0.95);
-    - ``"flexmatch"``: class-wise thresholds threshold * beta_c / (2 - beta_c) from each
-      class's learning status (rows whose last confident prediction was that class, with
-      warm-up);
-    - ``"freematch"``: a self-adaptive global threshold (EMA of the mean confidence) scaled
-      per class by the EMA class distribution, plus the fairness term (weight 0.01).
+    marginals, plus noise) towards it where :meth:`mask` accepts it. Here the mask is
+    FixMatch's: max probability >= ``threshold`` (0.95). :class:`FlexMatch` and
+    :class:`FreeMatch` override :meth:`mask` (and :meth:`penalties`, FreeMatch's fairness).
     """
 
     def __init__(
         self,
-        mode: str = "fixmatch",
         threshold: float = 0.95,
         unlabeled_weight: float = 1.0,
-        ema: float = 0.999,
-        fairness_weight: float = 0.01,
         weak_noise: float = 0.05,
         strong_noise: float = 0.1,
         corruption_rate: float = 0.3,
     ):
-        self.mode, self.threshold, self.unlabeled_weight = mode, threshold, unlabeled_weight
-        self.ema, self.fairness_weight = ema, fairness_weight
+        self.threshold, self.unlabeled_weight = threshold, unlabeled_weight
         self.noise = (weak_noise, strong_noise, corruption_rate)
 
     def build(self, ctx: Context) -> None:
         super().build(ctx)
         self.views = _views(ctx, *self.noise)
-        C = ctx.data.n_classes
-        self.selected = torch.full((len(ctx.data.unlabeled),), -1, dtype=torch.long)
-        self.p_model = torch.full((C,), 1.0 / C)
-        self.label_hist = torch.full((C,), 1.0 / C)
-        self.time_p = torch.tensor(1.0 / C)
 
-    def _mask(self, probs: torch.Tensor, conf: torch.Tensor, pseudo: torch.Tensor, pos):
-        if self.mode == "fixmatch":
-            return conf >= self.threshold
-        if self.mode == "flexmatch":
-            C = probs.shape[1]
-            counts = torch.bincount(self.selected + 1, minlength=C + 1).float()
-            sigma = counts[1:]
-            beta = sigma / counts.max().clamp(min=1.0)  # warm-up: unused rows count in the max
-            tau = self.threshold * beta / (2.0 - beta)
-            mask = conf >= tau[pseudo]
-            over = conf >= self.threshold
-            self.selected[pos[over]] = pseudo[over]
-            return mask
-        m = self.ema  # freematch
-        self.time_p = self.time_p * m + (1 - m) * conf.mean()
-        self.p_model = self.p_model * m + (1 - m) * probs.mean(dim=0)
-        hist = torch.bincount(pseudo, minlength=probs.shape[1]).float() / max(1, len(pseudo))
-        self.label_hist = self.label_hist * m + (1 - m) * hist
-        scale = self.p_model / self.p_model.max()
-        return conf >= self.time_p * scale[pseudo]
+    def mask(
+        self, probs: torch.Tensor, conf: torch.Tensor, pseudo: torch.Tensor, pos: torch.Tensor
+    ) -> torch.Tensor:
+        """Which pseudo-labels of the batch count (bool, one per unlabeled row).
 
-    def _fairness(self, mask: torch.Tensor, logits_s: torch.Tensor) -> torch.Tensor:
-        """FreeMatch's self-adaptive fairness term (USB's ``entropy_loss``)."""
-        if not mask.any():
-            return logits_s.sum() * 0.0
-        prob_s = F.softmax(logits_s[mask], dim=1)
-        C = prob_s.shape[1]
-        hist_s = torch.bincount(prob_s.argmax(1), minlength=C).float()
-        hist_s = hist_s / hist_s.sum()
-        mod_model = self.p_model * torch.nan_to_num(1 / self.label_hist, posinf=0.0)
-        mod_model = mod_model / mod_model.sum()
-        mean_s = prob_s.mean(dim=0) * torch.nan_to_num(1 / hist_s, posinf=0.0).detach()
-        mean_s = mean_s / mean_s.sum()
-        return (mod_model * torch.log(mean_s + 1e-12)).sum()
+        ``probs``: weak-view probabilities; ``conf``, ``pseudo``: their max and argmax;
+        ``pos``: the rows' positions in ``ctx.data.unlabeled``.
+        """
+        return conf >= self.threshold
+
+    def penalties(
+        self, mask: torch.Tensor, logits_s: torch.Tensor
+    ) -> list[tuple[str, float, torch.Tensor]]:
+        """Extra loss terms on the strong views, as ``(name, weight, term)`` (none here)."""
+        return []
 
     def loss(self, b: Batch):
         v = self.views
@@ -233,15 +202,95 @@ class Consistency(Objective):
         sup = F.cross_entropy(logits_l, b.y_l)
         probs = F.softmax(logits_uw.detach(), dim=1)
         conf, pseudo = probs.max(dim=1)
-        mask = self._mask(probs, conf, pseudo, b.pos_u)
+        mask = self.mask(probs, conf, pseudo, b.pos_u)
         unsup = (F.cross_entropy(logits_us, pseudo, reduction="none") * mask.float()).mean()
         loss = sup + self.unlabeled_weight * unsup
         logs = {"sup": _f(sup), "unsup": _f(unsup), "mask": _f(mask.float().mean())}
-        if self.mode == "freematch" and self.fairness_weight:
-            fair = self._fairness(mask, logits_us)
-            loss = loss + self.fairness_weight * fair
-            logs["fairness"] = _f(fair)
+        for name, weight, term in self.penalties(mask, logits_us):
+            loss = loss + weight * term
+            logs[name] = _f(term)
         return loss, logs
+
+
+class FlexMatch(Consistency):
+    """FlexMatch's mask (as in USB): class-wise thresholds threshold * beta_c / (2 - beta_c)
+    from each class's learning status (rows whose last confident prediction was that class,
+    with warm-up)."""
+
+    def build(self, ctx: Context) -> None:
+        super().build(ctx)
+        self.selected = torch.full((len(ctx.data.unlabeled),), -1, dtype=torch.long)
+
+    def mask(
+        self, probs: torch.Tensor, conf: torch.Tensor, pseudo: torch.Tensor, pos: torch.Tensor
+    ) -> torch.Tensor:
+        C = probs.shape[1]
+        counts = torch.bincount(self.selected + 1, minlength=C + 1).float()
+        sigma = counts[1:]
+        beta = sigma / counts.max().clamp(min=1.0)  # warm-up: unused rows count in the max
+        tau = self.threshold * beta / (2.0 - beta)
+        mask = conf >= tau[pseudo]
+        over = conf >= self.threshold
+        self.selected[pos[over]] = pseudo[over]
+        return mask
+
+
+class FreeMatch(Consistency):
+    """FreeMatch's mask (as in USB): a self-adaptive global threshold (EMA of the mean
+    confidence, momentum ``ema``) scaled per class by the EMA class distribution, plus the
+    self-adaptive fairness term (weight ``fairness_weight``). ``threshold`` is unused."""
+
+    def __init__(
+        self,
+        ema: float = 0.999,
+        fairness_weight: float = 0.01,
+        threshold: float = 0.95,
+        unlabeled_weight: float = 1.0,
+        weak_noise: float = 0.05,
+        strong_noise: float = 0.1,
+        corruption_rate: float = 0.3,
+    ):
+        super().__init__(threshold, unlabeled_weight, weak_noise, strong_noise, corruption_rate)
+        self.ema, self.fairness_weight = ema, fairness_weight
+
+    def build(self, ctx: Context) -> None:
+        super().build(ctx)
+        C = ctx.data.n_classes
+        self.p_model = torch.full((C,), 1.0 / C)
+        self.label_hist = torch.full((C,), 1.0 / C)
+        self.time_p = torch.tensor(1.0 / C)
+
+    def mask(
+        self, probs: torch.Tensor, conf: torch.Tensor, pseudo: torch.Tensor, pos: torch.Tensor
+    ) -> torch.Tensor:
+        m = self.ema
+        self.time_p = self.time_p * m + (1 - m) * conf.mean()
+        self.p_model = self.p_model * m + (1 - m) * probs.mean(dim=0)
+        hist = torch.bincount(pseudo, minlength=probs.shape[1]).float() / max(1, len(pseudo))
+        self.label_hist = self.label_hist * m + (1 - m) * hist
+        scale = self.p_model / self.p_model.max()
+        return conf >= self.time_p * scale[pseudo]
+
+    def penalties(
+        self, mask: torch.Tensor, logits_s: torch.Tensor
+    ) -> list[tuple[str, float, torch.Tensor]]:
+        if not self.fairness_weight:
+            return []
+        return [("fairness", self.fairness_weight, self._fairness(mask, logits_s))]
+
+    def _fairness(self, mask: torch.Tensor, logits_s: torch.Tensor) -> torch.Tensor:
+        """FreeMatch's self-adaptive fairness term (USB's ``entropy_loss``)."""
+        if not mask.any():
+            return logits_s.sum() * 0.0
+        prob_s = F.softmax(logits_s[mask], dim=1)
+        C = prob_s.shape[1]
+        hist_s = torch.bincount(prob_s.argmax(1), minlength=C).float()
+        hist_s = hist_s / hist_s.sum()
+        mod_model = self.p_model * torch.nan_to_num(1 / self.label_hist, posinf=0.0)
+        mod_model = mod_model / mod_model.sum()
+        mean_s = prob_s.mean(dim=0) * torch.nan_to_num(1 / hist_s, posinf=0.0).detach()
+        mean_s = mean_s / mean_s.sum()
+        return (mod_model * torch.log(mean_s + 1e-12)).sum()
 
 
 @torch.no_grad()
@@ -459,7 +508,10 @@ class DiverseHeads(Objective):
         f = self.model.features(torch.cat([b.num_l, b.num_u]), torch.cat([b.cat_l, b.cat_u]))
         f_l, f_u = f[: len(b.y_l)], f[len(b.y_l) :].detach()
         sup = F.cross_entropy(self.model.head(f_l), b.y_l)
-        heads_sup = sum(F.cross_entropy(h(f_l.detach()), b.y_l) for h in self.heads) / self.n_heads
+        heads_sup = (
+            sum((F.cross_entropy(h(f_l.detach()), b.y_l) for h in self.heads), f_l.new_zeros(()))
+            / self.n_heads
+        )
         loss = sup + heads_sup
         logs = {"sup": _f(sup), "heads": _f(heads_sup)}
         if len(f_u):

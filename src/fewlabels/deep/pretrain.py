@@ -15,7 +15,7 @@ from torch import nn
 
 from .loop import Batch, Context, Objective
 from .loop import scalar as _f
-from .nets import corrupt, init_parameters
+from .nets import Backbone, TokenEncoder, corrupt, init_parameters
 
 __all__ = ["Pretext", "SCARF", "VIME", "TJEPA", "PRETEXTS"]
 
@@ -25,6 +25,8 @@ class Pretext(Objective):
 
     uses_labels = False
     backbone_kind = "mlp"
+    #: the pretext heads, set by :meth:`_build_heads`
+    heads: nn.Module
 
     def build(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -35,7 +37,7 @@ class Pretext(Objective):
             list(self.encoder.parameters()) + list(self.heads.parameters())
         )
 
-    def make_encoder(self, ctx: Context) -> nn.Module:
+    def make_encoder(self, ctx: Context) -> Backbone:
         """The network being pre-trained (the configured backbone unless overridden)."""
         return ctx.backbone()
 
@@ -151,19 +153,19 @@ class TJEPA(Pretext):
         self.n_targets, self.ema = n_targets, ema
 
     def _build_heads(self, ctx: Context) -> None:
-        from .nets import TokenEncoder
-
         dim = self.encoder.out_dim
         self.target = copy.deepcopy(self.encoder)
         for p in self.target.parameters():
             p.requires_grad_(False)
-        pred = TokenEncoder(dim, depth=1)
+        self.latent_predictor = TokenEncoder(dim, depth=1)
         # the learned mask token added to a target position's embedding is this layer's bias
-        self.heads = nn.ModuleDict({"predictor": pred, "mask_token": nn.Linear(1, dim)})
+        self.heads = nn.ModuleDict(
+            {"predictor": self.latent_predictor, "mask_token": nn.Linear(1, dim)}
+        )
 
     def build(self, ctx: Context) -> None:
         super().build(ctx)
-        self.heads["predictor"].reset(ctx.generator)
+        self.latent_predictor.reset(ctx.generator)
 
     def modules(self):
         return {"encoder": self.encoder, "heads": self.heads, "target": self.target}

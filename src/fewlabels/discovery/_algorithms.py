@@ -300,5 +300,5 @@ def estimate_n_clusters(
                 continue
             vals.append(silhouette_score(Z, labels))
         scores[k] = float(np.mean(vals)) if vals else -1.0
-    best = max(scores, key=scores.get) if scores else k_min
+    best = max(scores, key=lambda k: scores[k]) if scores else k_min
     return int(best), scores

@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..deep._torch import import_torch
-from ..deep.estimators import _DeepMixin
+from ..deep import TrainingRun, import_torch
 
 __all__ = ["pbn_embedding"]
 
@@ -52,13 +51,13 @@ def _objective(n_known: int, latent_dim: int, w: float) -> Any:
             self.ctx = ctx
             enc = Encoder(ctx)
             h1, h2 = enc.hidden
-            self.model = Classify(enc)
+            self.classify = Classify(enc)
             self.decoder = nn.Sequential(
                 nn.Linear(latent_dim, h2), nn.ReLU(), nn.Linear(h2, h1), nn.ReLU()
             )
             self.num_out = nn.Linear(h1, max(1, ctx.n_numeric))
             self.cat_out = nn.ModuleList(nn.Linear(h1, c) for c in ctx.cardinalities)
-            self.parts = nn.ModuleList([self.model, self.decoder, self.num_out, self.cat_out])
+            self.parts = nn.ModuleList([self.classify, self.decoder, self.num_out, self.cat_out])
             init_parameters(self.parts, ctx.generator)
             set_generator(self.parts, ctx.generator)
             self.optimizer = ctx.optimizer(self.parts.parameters())
@@ -66,11 +65,14 @@ def _objective(n_known: int, latent_dim: int, w: float) -> Any:
         def modules(self):
             return {"parts": self.parts}
 
+        def predictor(self) -> nn.Module:
+            return self.classify
+
         def loss(self, b: Batch):
             num = torch.cat([b.num_l, b.num_u])
             cat = torch.cat([b.cat_l, b.cat_u])
-            z = self.model.encoder(num, cat)
-            ce = F.cross_entropy(self.model.head(z[: len(b.y_l)]), b.y_l)
+            z = self.classify.encoder(num, cat)
+            ce = F.cross_entropy(self.classify.head(z[: len(b.y_l)]), b.y_l)
             h = self.decoder(z)
             recon = (
                 F.mse_loss(self.num_out(h)[:, : num.shape[1]], num) if num.shape[1] else z.sum() * 0
@@ -80,21 +82,6 @@ def _objective(n_known: int, latent_dim: int, w: float) -> Any:
             return w * ce + (1 - w) * recon, {"ce": scalar(ce), "reconstruction": scalar(recon)}
 
     return PBN()
-
-
-class _PBNRun(_DeepMixin):
-    """The training settings of a PBN run (an internal helper, not an estimator)."""
-
-    def __init__(self, max_epochs: int, learning_rate: float, dropout: float, random_state: Any):
-        self.max_epochs = max_epochs
-        self.learning_rate = learning_rate
-        self.dropout = dropout
-        self.random_state = random_state
-        self.batch_size = 256
-        self.weight_decay = 1e-5
-        self.patience = 10
-        self.hidden_layer_sizes = (64,)  # unused: PBN sizes its encoder from the input width
-        self.validation_fraction = 0.1
 
 
 def pbn_embedding(
@@ -114,13 +101,23 @@ def pbn_embedding(
     torch = import_torch("PBN (novel class discovery)")
     from ..deep.loop import predict_logits
 
-    run = _PBNRun(max_epochs, learning_rate, dropout, random_state)
-    ctx = run._context(X, codes, n_known, np.random.RandomState(random_state))
+    run = TrainingRun(
+        max_epochs=max_epochs,
+        batch_size=256,
+        learning_rate=learning_rate,
+        weight_decay=1e-5,
+        patience=10,
+        hidden_layer_sizes=(64,),  # unused: PBN sizes its encoder from the input width
+        dropout=dropout,
+        validation_fraction=0.1,
+        name="PBN (novel class discovery)",
+    )
+    ctx, _ = run.context(X, codes, n_known, np.random.RandomState(random_state))
     width = ctx.n_numeric + len(ctx.cardinalities)
     latent = latent_dim or int(min(width, max(5, min(32, width // 2))))
     objective = _objective(n_known, latent, w)
-    history = run._run(objective, ctx)
-    encoder = objective.model.encoder.double()
+    history = run.train(objective, ctx)
+    encoder = objective.classify.encoder.double()
     with torch.no_grad():
         Z = predict_logits(encoder, ctx.data.num.double(), ctx.data.cat)
     return Z.numpy(), history

@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..deep._torch import import_torch
-from ..deep.estimators import _DeepMixin
+from ..deep import TrainingRun, import_torch
 
 __all__ = ["tabularncd", "TABULARNCD_DEFAULTS"]
 
@@ -66,7 +65,7 @@ def _objective(n_known: int, n_novel: int, encoder: Any, p: dict[str, Any]) -> A
             self.cat: torch.Tensor | None = None
 
         def with_batch(self, num: torch.Tensor, cat: torch.Tensor):
-            if self.num is None:
+            if self.num is None or self.cat is None:
                 return num, cat
             return torch.cat([num, self.num]), torch.cat([cat, self.cat])
 
@@ -174,11 +173,11 @@ def _vime_with_linear_latent() -> Any:
     (a ReLU output would make every cosine similarity of the pseudo-labels non-negative)."""
     from torch import nn
 
-    from ..deep.nets import init_parameters
+    from ..deep.nets import Backbone, init_parameters
     from ..deep.pretrain import VIME
 
-    class LinearLatent(nn.Module):
-        def __init__(self, body: nn.Module):
+    class LinearLatent(Backbone):
+        def __init__(self, body: Backbone):
             super().__init__()
             self.body = body
             self.out = nn.Linear(body.out_dim, body.out_dim)
@@ -188,7 +187,7 @@ def _vime_with_linear_latent() -> Any:
             return self.out(self.body(num, cat))
 
     class NCDVIME(VIME):
-        def make_encoder(self, ctx: Any) -> nn.Module:
+        def make_encoder(self, ctx: Any) -> Backbone:
             encoder = LinearLatent(ctx.backbone())
             init_parameters(encoder.out, ctx.generator)
             return encoder
@@ -196,19 +195,19 @@ def _vime_with_linear_latent() -> Any:
     return NCDVIME()
 
 
-class _Run(_DeepMixin):
-    """Training settings of a TabularNCD phase (an internal helper, not an estimator)."""
-
-    def __init__(self, epochs: int, batch_size: int, dropout: float, seed: int):
-        self.max_epochs = epochs
-        self.learning_rate = 1e-3
-        self.dropout = dropout
-        self.random_state = seed
-        self.batch_size = batch_size
-        self.weight_decay = 1e-5
-        self.patience = epochs
-        self.hidden_layer_sizes = ()  # the encoder's widths are set once the input is known
-        self.validation_fraction = 0.0
+def _run(epochs: int, batch_size: int, dropout: float) -> TrainingRun:
+    """Training settings of a TabularNCD phase."""
+    return TrainingRun(
+        max_epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=1e-3,
+        weight_decay=1e-5,
+        patience=epochs,
+        hidden_layer_sizes=(),  # the encoder's widths are set once the input is known
+        dropout=dropout,
+        validation_fraction=0.0,
+        name="TabularNCD (novel class discovery)",
+    )
 
 
 def tabularncd(
@@ -239,15 +238,15 @@ def tabularncd(
     p = {**TABULARNCD_DEFAULTS, **params}
     unl = codes < 0
     # 1. VIME pre-training on every row (labels unused)
-    pre = _Run(p["pretrain_epochs"], p["batch_size"], p["dropout"], random_state)
-    ctx = pre._context(
+    pre = _run(p["pretrain_epochs"], p["batch_size"], p["dropout"])
+    ctx, _ = pre.context(
         X, np.full(len(codes), -1), 1, np.random.RandomState(random_state), np.empty(0, int)
     )
     # the encoder keeps the input width, as in the paper: a hidden layer, then a linear layer
     # of the same width (see _vime_with_linear_latent)
     ctx.config.hidden = (max(8, ctx.n_numeric + sum(min(16, c) for c in ctx.cardinalities)),)
     vime = _vime_with_linear_latent()
-    history = [{"phase": "vime", **r} for r in pre._run(vime, ctx)]
+    history = [{"phase": "vime", **r} for r in pre.train(vime, ctx)]
     encoder = copy.deepcopy(vime.encoder)
 
     def latent(enc: Any, data: Any) -> np.ndarray:
@@ -261,13 +260,13 @@ def tabularncd(
         n_novel, silhouette = estimate(Z0[unl])
 
     # 2. joint training: known classes + "unlabeled", and pairwise clustering of novel rows
-    run = _Run(p["epochs"], p["batch_size"], p["dropout"], random_state)
-    jctx = run._context(X, codes, n_known, np.random.RandomState(random_state))
+    run = _run(p["epochs"], p["batch_size"], p["dropout"])
+    jctx, _ = run.context(X, codes, n_known, np.random.RandomState(random_state))
     jctx.config.unlabeled_ratio = 1
     if p["topk"] == "auto":
         p["topk"] = 0.25 / int(n_novel)
     objective = _objective(n_known, int(n_novel), encoder, p)
-    history += [{"phase": "joint", **r} for r in run._run(objective, jctx)]
+    history += [{"phase": "joint", **r} for r in run.train(objective, jctx)]
 
     Z = latent(objective.encoder, jctx.data)
     with torch.no_grad():
