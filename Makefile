@@ -33,13 +33,9 @@ test: $(VENV)/.dev typecheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
-# mypy as a ratchet: the count of errors may only go down (issue 12 takes it to zero).
-# Lower MYPY_MAX whenever a change removes errors.
-MYPY_MAX := 54
+# mypy is clean: any error fails the test run.
 typecheck: $(VENV)/.dev
-	@n=$$($(BIN)/mypy src 2>&1 | tail -1 | grep -oE '^Found [0-9]+' | grep -oE '[0-9]+' || echo 0); \
-	echo "mypy: $$n errors (at most $(MYPY_MAX) allowed)"; \
-	test "$$n" -le $(MYPY_MAX) || { echo "mypy found new errors: run $(BIN)/mypy src"; exit 1; }
+	$(BIN)/mypy src
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks

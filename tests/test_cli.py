@@ -213,26 +213,6 @@ def test_debug_shows_traceback(tmp_path):
     assert r.returncode == 2 and "Traceback" in r.stderr
 
 
-def test_unreadable_file(tmp_path, monkeypatch, capsys):
-    """Permission errors (simulated: tests may run as root, who can read anything)."""
-    import builtins
-
-    from fewlabels.cli import main
-
-    p = _write(tmp_path, "locked.csv", "x,label\n1,a\n")
-    real_open = builtins.open
-
-    def guarded(file, *a, **k):
-        if str(file) == str(p):
-            raise PermissionError(13, "Permission denied", str(p))
-        return real_open(file, *a, **k)
-
-    monkeypatch.setattr(builtins, "open", guarded)
-    assert main(["fit", str(p), "--target", "label"]) == 2
-    err = capsys.readouterr().err
-    assert "cannot read" in err and "permissions" in err and "Traceback" not in err
-
-
 def test_unknown_method_and_pickle_model(tmp_path, csv_95):
     r = cli("fit", csv_95, "--target", "label", "--method", "magic")
     assert r.returncode == 2 and "unknown method 'magic'; choose one of" in r.stderr

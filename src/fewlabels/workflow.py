@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
-from .data.labels import Target, encode_target
+from .data.labels import Target, encode_target, placeholder_hint
 from .data.publish import Run, verify_manifest
 from .exceptions import InputError
 from .methods import get_method, make_model
@@ -89,9 +89,12 @@ def prepare_target(
         raise InputError(
             f"target column {target!r} cannot be used as class labels ({exc}); give discrete labels"
         ) from None
+    placeholder = placeholder_hint(frame[target]) if unlabeled_value is None else None
+    also = f"; {placeholder}" if placeholder else ""
     if enc.n_labeled == 0:
         raise InputError(
-            f"no row has a label in target column {target!r}; label at least one row of each class"
+            f"no row has a label in target column {target!r}; label at least one row of each "
+            f"class{also}"
         )
     if len(enc.classes) < 2:
         minus_one = bool((pd.to_numeric(frame[target], errors="coerce") == -1).any())
@@ -99,12 +102,14 @@ def prepare_target(
             "; -1 marks an unlabeled row in an integer target, so if -1 is a class here, "
             "recode it (e.g. to 0) first"
             if minus_one
-            else ""
+            else also
         )
         raise InputError(
             f"the labeled rows of {target!r} hold only one class ({_py(enc.classes[0])!r}); "
             f"label at least one row of another class{hint}"
         )
+    if placeholder:  # the placeholder is a class now: say so, the fit goes on
+        logger.warning("target column %r: %s", target, placeholder)
     return frame.drop(columns=[target]), enc, enc.labeled
 
 
@@ -161,6 +166,7 @@ def fit_table(
     progress: Progress | None = None,
     time_limit: float | None = None,
     metric: str | None = None,
+    missing_values: list[str] | None = None,
 ) -> FitResult:
     """Fit a method on a partially labeled table and write the model, predictions and report.
 
@@ -190,6 +196,10 @@ def fit_table(
         Seconds for the method's own search (``auto``; see :attr:`Method.params`).
     metric : str, optional
         What the method's search optimises (``auto``).
+    missing_values : list of str, optional
+        The cell texts that mean "missing" in every column of a CSV (see
+        :func:`~fewlabels.data.read_table`); stored with the model, so ``predict`` reads
+        its tables the same way.
 
     Returns
     -------
@@ -199,7 +209,7 @@ def fit_table(
     spec = get_method(method)
     model = make_model(method, random_state, time_limit=time_limit, metric=metric)
     report("reading the table", 0, 1)
-    frame = read_table(data)
+    frame = read_table(data, missing_values=missing_values)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
     fmt = predictions_format or (
         "parquet"
@@ -229,6 +239,7 @@ def fit_table(
             run,
             names,
             paths,
+            missing_values,
         )
 
 
@@ -247,6 +258,7 @@ def _fit_and_write(
     run: Any,
     names: dict[str, str],
     paths: dict[str, Path],
+    missing_values: list[str] | None,
 ) -> FitResult:
     from .base import labels_from_proba
     from .evidence import compare_with_supervised
@@ -294,7 +306,10 @@ def _fit_and_write(
     for w in warnings:
         logger.warning("%s", w)
     predictions = _predictions_frame(frame, pred, conf, labeled)
-    schema = model.named_steps["encode"].schema_
+    schema = dict(model.named_steps["encode"].schema_)
+    kept = frame.attrs.get("fewlabels_kept_markers") or {}
+    if kept:  # text pandas would have called missing, kept as values
+        schema["kept_markers"] = kept
     result = FitResult(
         model=model,
         method=method,
@@ -316,6 +331,7 @@ def _fit_and_write(
             "schema": schema,
             "n_rows": result.n_rows,
             "n_labeled": result.n_labeled,
+            "missing_values": missing_values,
             "evidence": {
                 k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)
             },
@@ -388,12 +404,14 @@ def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = No
     from .base import labels_from_proba
     from .persist import load_model
 
+    missing_values = None
     if isinstance(model, (str, os.PathLike)):
         verify_manifest(model)  # a model from a run folder must be that run's
-        model = load_model(model).model
+        loaded = load_model(model)
+        model, missing_values = loaded.model, loaded.metadata.get("missing_values")
     if out is not None:
         _check_not_input([Path(out)], data)
-    frame = read_table(data)
+    frame = read_table(data, missing_values=missing_values)  # as the model's table was read
     proba = model.predict_proba(frame)
     pred = labels_from_proba(model, proba)
     result = _predictions_frame(frame, pred, proba.max(axis=1), None)

@@ -272,12 +272,19 @@ def run_benchmark(
     """
     from .peers import available_methods
 
+    from ..datasets import DATASETS
+
     path = Path(results_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     methods = available_methods()
     unknown = [m for m in config.methods if m not in methods]
     if unknown:
         raise InputError(f"unknown method(s) {unknown}; see fewlabels.bench.available_methods()")
+    missing = [d for d in config.datasets if d not in DATASETS and d not in (tables or {})]
+    if missing:  # checked before anything is written: a failed run leaves no results file
+        raise InputError(
+            f"unknown dataset(s) {missing}; choose from 'fewlabels datasets' (nothing was run)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
     done = _done_cells(path)
     groups = []  # seed outermost: a run cut short still covers every dataset evenly
     for seed in config.seeds:

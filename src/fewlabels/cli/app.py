@@ -44,7 +44,16 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of
 UnlabeledValue = Annotated[
     str | None, typer.Option(help="A target value that also means 'unlabeled', e.g. '?'.")
 ]
-Seed = Annotated[int, typer.Option(help="Random seed.")]
+Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed (0 to 2**32-1).")]
+MissingValues = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--missing-values",
+        help="A cell text that means 'missing' in every column (repeat for several, e.g. "
+        "--missing-values NA --missing-values ?). Default: blank cells, and NA-like text "
+        "only in number, true/false and date columns.",
+    ),
+]
 
 
 def _setup_logging(quiet: bool, as_json: bool) -> None:
@@ -177,6 +186,7 @@ def fit(
         ),
     ] = True,
     unlabeled_value: UnlabeledValue = None,
+    missing_values: MissingValues = None,
     predictions_format: Annotated[
         str | None, typer.Option("--format", help="csv or parquet (default: like the input).")
     ] = None,
@@ -214,6 +224,7 @@ def fit(
             evidence=evidence,
             random_state=seed,
             unlabeled_value=unlabeled_value,
+            missing_values=missing_values,
             predictions_format=predictions_format,
             progress=progress,
             time_limit=time_limit,
@@ -471,6 +482,7 @@ def discover(
         Path, typer.Option("--out", "-o", help="Folder for discoveries.csv and report.html.")
     ] = Path("fewlabels-discover"),
     unlabeled_value: UnlabeledValue = None,
+    missing_values: MissingValues = None,
     seed: Seed = 0,
     quiet: Quiet = False,
     as_json: AsJson = False,
@@ -505,6 +517,7 @@ def discover(
         unlabeled_value=unlabeled_value,
         standardize=standardize,
         random_state=seed,
+        missing_values=missing_values,
     )
     _emit(summary, as_json)
     if not (quiet or as_json):
@@ -570,14 +583,41 @@ def _root(
         raise typer.Exit(0)
 
 
+def _usage_line(exc: Any) -> str:
+    """The framework's usage error as one line with the fix."""
+    msg = _one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    where = (
+        f"fewlabels {ctx.command_path.split(' ', 1)[1]}"
+        if ctx and " " in ctx.command_path
+        else "fewlabels"
+    )
+    return f"error: {msg.rstrip('.')}; see '{where} --help'"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code."""
+    """Run the CLI and return its exit code.
+
+    Usage errors of the command-line framework (a missing option, a bad number, an unknown
+    option) end, like every known problem, in one line on stderr and exit code 2.
+    """
+    from typer._click import exceptions as click_errors
+
     try:
-        app(args=argv, prog_name="fewlabels")
+        code = app(args=argv, prog_name="fewlabels", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        out_console.print(exc.ctx.get_help(), markup=False, highlight=False)
+        return 2
+    except click_errors.ClickException as exc:
+        err_console.print(_usage_line(exc), markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except typer.Abort:
+        err_console.print("interrupted; no output was left half-written")
+        return 130
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ from .labels import (
     TargetWarning,
     encode_target,
     parse_target,
+    placeholder_hint,
     proportions_target,
     unlabeled_mask,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "encode_target",
     "infer_schema",
     "parse_target",
+    "placeholder_hint",
     "proportions_target",
     "read_table",
     "unlabeled_mask",

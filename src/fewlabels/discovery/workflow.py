@@ -118,6 +118,7 @@ def discover_table(
     unlabeled_value: Any = None,
     standardize: bool = True,
     random_state: int = 0,
+    missing_values: list[str] | None = None,
 ) -> dict[str, Any]:
     """Discover novel classes among the unlabeled rows of a table; write the results.
 
@@ -129,7 +130,7 @@ def discover_table(
     from ..workflow import output_paths, prepare_target
     from .estimator import NovelClassDiscovery
 
-    frame = read_table(data)
+    frame = read_table(data, missing_values=missing_values)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
     if labeled.all():
         raise InputError(
