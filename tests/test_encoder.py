@@ -124,3 +124,22 @@ def test_lightgbm_uses_native_categoricals():
     splits = [d for tree in dump["tree_info"] for d in decisions(tree["tree_structure"])]
     assert splits and set(splits) == {"=="}  # categorical splits, not thresholds on codes
     assert model.score(Xt, y) > 0.99
+
+
+def test_safe_names_are_kept(X):
+    enc = TableEncoder().fit(X)
+    native = enc.transform(X)
+    assert list(native.columns) == enc.get_feature_names_out().tolist()
+    assert enc.feature_names_map_ == {c: c for c in native.columns}
+    assert enc.feature_names_in_.tolist() == list(X.columns)
+
+
+def test_unsafe_names_are_mapped():
+    X = pd.DataFrame({"price[$]": [1.0, 2.0, 3.0], "plan:a": ["x", "y", "x"]})
+    enc = TableEncoder().fit(X)
+    assert list(enc.transform(X).columns) == ["price_$_", "plan_a"]
+    assert enc.get_feature_names_out().tolist() == ["price[$]", "plan:a"]
+    assert enc.original_name("plan_a") == "plan:a"
+    assert [c.name for c in enc.schema.columns] == ["price[$]", "plan:a"]
+    num = TableEncoder(output="numeric").fit(X)
+    assert num.get_feature_names_out().tolist() == ["price[$]", "plan:a=x", "plan:a=y"]

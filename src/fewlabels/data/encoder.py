@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from numbers import Integral
 from typing import Any
 
@@ -15,7 +17,7 @@ from ..exceptions import InputError
 from .io import as_pandas
 from .schema import ColumnInfo, Schema, column_kind, infer_schema
 
-__all__ = ["OTHER_CATEGORY", "NumericView", "TableEncoder"]
+__all__ = ["OTHER_CATEGORY", "NumericView", "TableEncoder", "internal_names", "safe_name"]
 
 #: The category that rare categories are merged into when ``max_categories`` is exceeded.
 OTHER_CATEGORY = "(other)"
@@ -23,6 +25,50 @@ OTHER_CATEGORY = "(other)"
 _DATE_PARTS = ("year", "month", "day", "weekday", "hour", "minute")
 _TRUE = {"true", "yes", "1", "1.0", "t", "y"}
 _FALSE = {"false", "no", "0", "0.0", "f", "n"}
+
+
+#: Characters an internal feature name keeps: letters and digits of any script, ``_`` and
+#: ``- . $ % +``. Everything else (whitespace, quotes, ``[ ] { } : ,`` which LightGBM
+#: refuses, ``<`` which XGBoost refuses, control characters) becomes ``_``.
+_UNSAFE = re.compile(r"[^\w\-.$%+]")
+#: The longest internal name before a disambiguating suffix.
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """``name`` made safe for every backend: unsafe characters become ``_``, at most
+    120 characters, never empty. A name that is already safe comes back unchanged.
+
+    >>> safe_name("price[$]"), safe_name("a:b"), safe_name("<b>x</b>"), safe_name("Größe")
+    ('price_$_', 'a_b', '_b_x__b_', 'Größe')
+    """
+    return _UNSAFE.sub("_", str(name))[:_MAX_NAME] or "_"
+
+
+def internal_names(names: list[str]) -> list[str]:
+    """Unique backend-safe names for ``names``, in order.
+
+    A name that is already safe is kept as it is (so ordinary tables, and the importances
+    or tree dumps of their models, read exactly as before); the others get their
+    :func:`safe_name`, with ``__2``, ``__3``, ... appended when that is taken, e.g.
+    ``["a_b", "a:b"]`` becomes ``["a_b", "a_b__2"]``.
+    """
+    out: list[str | None] = [None] * len(names)
+    taken: set[str] = set()
+    for i, name in enumerate(names):
+        if safe_name(name) == name and name not in taken:
+            out[i] = name
+            taken.add(name)
+    for i, name in enumerate(names):
+        if out[i] is None:
+            base = candidate = safe_name(name)
+            k = 2
+            while candidate in taken:
+                candidate = f"{base}__{k}"
+                k += 1
+            out[i] = candidate
+            taken.add(candidate)
+    return [n for n in out if n is not None]
 
 
 def _is_table(X: Any) -> bool:
@@ -65,12 +111,25 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         The learned schema, in plain Python types (see :class:`fewlabels.data.Schema`).
     categories_ : dict of str to list of str
         The categories kept for each categorical column.
+    feature_names_map_ : dict of str to str
+        The columns of the ``"native"`` output, in order: each internal name mapped to the
+        name users see (the column's own name, ``{column}__{part}`` for a date part).
+        Internal names are safe for every backend (LightGBM refuses ``[ ] { } : , "`` in a
+        feature name): a name that is already safe is kept, others have their unsafe
+        characters replaced by ``_`` and, on a clash, a ``__2``-style suffix (see
+        :func:`internal_names`). :meth:`original_name` reads this map;
+        :meth:`get_feature_names_out` gives the user-facing names.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
-        Only when fitted on a table with string column names.
+        Only when fitted on a table with string column names. These, ``schema_`` and
+        ``categories_`` are in the table's own column names.
 
     Notes
     -----
+    Any column name works: only the ``"native"`` output (a DataFrame, whose column names
+    reach the model) uses the internal names; the table given at ``transform`` time keeps
+    its own names.
+
     At ``transform`` time a category never seen in ``fit`` becomes ``"(other)"`` where that
     category exists and missing otherwise. A missing column, or a column whose values no
     longer fit its type (text in a numeric column), raises an ``InputError`` naming it.
@@ -248,6 +307,14 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                         parts.append(p)
                 self.date_parts_[col.name] = parts
         self.schema_ = schema.to_dict()
+        shown = self._output_order()
+        clashes = sorted(n for n, k in Counter(shown).items() if k > 1)
+        if clashes:
+            raise InputError(
+                f"column name(s) {', '.join(map(repr, clashes[:10]))} clash with the parts "
+                "of a date column (named '<column>__<part>'); rename them"
+            )
+        self.feature_names_map_ = dict(zip(internal_names(shown), shown, strict=True))
         # imputation and scaling for the "numeric" output
         self.fill_, self.center_, self.scale_, self.has_missing_ = _fit_scaling(
             self._numeric_block(frame)
@@ -294,8 +361,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         }
         if self.output == "native":
             data: dict[str, Any] = {}
-            for name in self._output_order():
-                data[name] = cats[name] if name in cats else numeric[name]
+            for internal, name in self._name_map().items():
+                data[internal] = cats[name] if name in cats else numeric[name]
             return pd.DataFrame(data, index=frame.index)
         if self.output == "ordinal":
             cols = [
@@ -316,16 +383,41 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 order.append(col.name)
         return order
 
+    def _name_map(self) -> dict[str, str]:
+        """Internal name -> user-facing name (the identity for an encoder fitted before
+        the map existed, whose internal names were the user-facing ones)."""
+        names = getattr(self, "feature_names_map_", None)
+        return names if names is not None else {n: n for n in self._output_order()}
+
+    def original_name(self, internal: str) -> str:
+        """The user-facing name of a ``"native"`` output column (an internal name, as a
+        model fitted on that output knows it, e.g. in LightGBM's ``feature_name_``).
+
+        >>> enc = TableEncoder().fit(pd.DataFrame({"price[$]": [1.0, 2.0], "a": [0, 1]}))
+        >>> names = list(enc.transform(pd.DataFrame({"price[$]": [3.0], "a": [1]})).columns)
+        >>> names, [enc.original_name(n) for n in names]
+        (['price_$_', 'a'], ['price[$]', 'a'])
+        """
+        check_is_fitted(self, "schema_")
+        names = self._name_map()
+        if internal not in names:
+            raise KeyError(f"{internal!r} is not an output column of this encoder")
+        return names[internal]
+
     def _numeric_matrix(
         self, numeric: dict[str, np.ndarray], cats: dict[str, pd.Categorical], n: int
     ) -> np.ndarray:
         return _numeric_matrix(self._output_order(), numeric, cats, self, n)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output columns."""
+        """Names of the output columns, in the table's own column names: ``{column}``,
+        ``{column}__{part}`` for a date part and, in the ``"numeric"`` output,
+        ``{column}={category}`` for a one-hot column and ``{column}__missing`` for a
+        missing-value indicator. The ``"native"`` output's DataFrame carries the internal
+        names instead (see ``feature_names_map_``)."""
         check_is_fitted(self, "schema_")
         if self.output != "numeric":
-            return np.asarray(self._output_order(), dtype=object)
+            return np.asarray(list(self._name_map().values()), dtype=object)
         names: list[str] = []
         for name in self._output_order():
             if name in self.categories_:
