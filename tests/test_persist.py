@@ -230,3 +230,22 @@ def test_library_versions_are_recorded_and_a_difference_warns(tmp_path, fitted, 
     with caplog.at_level("WARNING", logger="fewlabels"):
         load_model(old)
     assert "numpy 0.0.1" in caplog.text
+
+
+def test_a_deep_model_round_trips(tmp_path, table):
+    pytest.importorskip("torch")
+    from sklearn.pipeline import Pipeline
+
+    from fewlabels.data import TableEncoder
+    from fewlabels.deep import DeepSupervisedClassifier
+
+    df, _ = table
+    X, y = df.drop(columns="label"), df["label"]
+    model = Pipeline(
+        [
+            ("encode", TableEncoder()),
+            ("model", DeepSupervisedClassifier(max_epochs=2, random_state=0)),
+        ]
+    ).fit(X, y)
+    loaded = load_model(save_model(model, tmp_path / "deep.skops")).model
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))

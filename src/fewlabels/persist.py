@@ -60,6 +60,7 @@ FEWLABELS_TYPES = frozenset(
         "fewlabels.deep.estimators.SCARFClassifier",
         "fewlabels.deep.estimators.TJEPAClassifier",
         "fewlabels.deep.estimators.VIMEClassifier",
+        "fewlabels.deep.inputs.TabularInputs",
         "fewlabels.discovery.estimator.NovelClassDiscovery",
         "fewlabels.evidence.Evidence",
         "fewlabels.graph.estimators.GraphPseudoLabelClassifier",
