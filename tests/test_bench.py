@@ -137,3 +137,14 @@ def test_every_peer_and_method_is_available():
         assert f"sklearn-self-training-threshold-{base}" in names
         assert f"sklearn-self-training-kbest-{base}" in names
     assert "sklearn-label-spreading" in names
+
+
+def test_a_partial_last_row_is_dropped_on_resume(tmp_path):
+    from fewlabels.bench.runner import RESULT_FIELDS, _done_cells
+
+    path = tmp_path / "results.csv"
+    whole = ",".join(["iris", "random", "0.1", "0", "sup-logreg"] + [""] * (len(RESULT_FIELDS) - 5))
+    path.write_text(",".join(RESULT_FIELDS) + "\n" + whole + "\n" + "iris,random,0.1,0,aut")
+    done = _done_cells(path)
+    assert path.read_text().endswith(whole + "\n")  # the killed run's half row is gone
+    assert len(done) == 1
