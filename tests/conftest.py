@@ -55,7 +55,8 @@ def file_digest(path: Path) -> str:
 
 
 # A seed fixture, as scikit-learn's global_random_seed: one fixed seed in ordinary runs;
-# FEWLABELS_SEEDS="0-99" (or "1,5,7") sweeps tests that take ``seed`` over those seeds.
+# FEWLABELS_SEEDS="0-99" (or "1,5,7") sweeps tests that take ``global_random_seed`` over
+# those seeds.
 def _seeds() -> list[int]:
     import os
 
@@ -68,5 +69,5 @@ def _seeds() -> list[int]:
 
 
 def pytest_generate_tests(metafunc):
-    if "seed" in metafunc.fixturenames:
-        metafunc.parametrize("seed", _seeds())
+    if "global_random_seed" in metafunc.fixturenames:
+        metafunc.parametrize("global_random_seed", _seeds())

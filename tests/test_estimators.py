@@ -120,8 +120,8 @@ def _semi_supervised_problem(seed=0):
     return X, y, truth
 
 
-def test_supervised_ignores_unlabeled_rows(seed):
-    X, y, _ = _semi_supervised_problem(seed)
+def test_supervised_ignores_unlabeled_rows(global_random_seed):
+    X, y, _ = _semi_supervised_problem(global_random_seed)
     a = SupervisedClassifier(LogisticRegression()).fit(X, y)
     labeled = y != -1
     b = LogisticRegression().fit(X[labeled], y[labeled])
@@ -146,8 +146,8 @@ def test_supervised_passes_tables_through():
     )
 
 
-def test_label_spreading_uses_unlabeled_rows(seed):
-    X, y, truth = _semi_supervised_problem(seed)
+def test_label_spreading_uses_unlabeled_rows(global_random_seed):
+    X, y, truth = _semi_supervised_problem(global_random_seed)
     clf = LabelSpreadingClassifier(n_neighbors=7).fit(X, y)
     assert (clf.transduction_ == truth).mean() == 1.0
     assert np.isfinite(clf.label_distributions_).all()
