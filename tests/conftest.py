@@ -71,3 +71,24 @@ def _seeds() -> list[int]:
 def pytest_generate_tests(metafunc):
     if "global_random_seed" in metafunc.fixturenames:
         metafunc.parametrize("global_random_seed", _seeds())
+
+
+def gadget_model(tmp_path: Path, node: dict) -> Path:
+    """A model file whose object tree holds ``node``: a valid fewlabels header around a
+    crafted skops tree (for the tests that check such files are refused)."""
+    import json
+    import zipfile
+
+    from fewlabels.persist import save_model
+
+    good = save_model({"k": 1}, tmp_path / "good.skops")
+    with zipfile.ZipFile(good) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    tree = json.loads(entries["schema.json"])
+    tree["content"]["k"] = node
+    entries["schema.json"] = json.dumps(tree).encode()
+    bad = tmp_path / "gadget.skops"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+    return bad

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import file_digest, make_table
+from conftest import file_digest, gadget_model, make_table
 from fewlabels.cli import main
 
 GOOD = "x1,x2,color,label\n" + "".join(
@@ -28,24 +28,13 @@ def _w(tmp: Path, name: str, content: str | bytes) -> Path:
 
 
 def _gadget_model(tmp: Path) -> Path:
-    from fewlabels.persist import save_model
-
-    good = save_model({"k": 1}, tmp / "good.skops")
-    with zipfile.ZipFile(good) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    tree = json.loads(entries["schema.json"])
-    tree["content"]["k"] = {
+    node = {
         "__class__": "write_text",
         "__module__": "fewlabels.data.io",
         "__loader__": "FunctionNode",
         "content": {},
     }
-    entries["schema.json"] = json.dumps(tree).encode()
-    bad = tmp / "gadget.skops"
-    with zipfile.ZipFile(bad, "w") as zf:
-        for n, data in entries.items():
-            zf.writestr(n, data)
-    return bad
+    return gadget_model(tmp, node)
 
 
 def _truncated_gz(tmp: Path) -> Path:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fewlabels.persist as persist
+from conftest import gadget_model
 from fewlabels.exceptions import ModelFileError
 from fewlabels.methods import make_model
 from fewlabels.persist import load_model, save_model
@@ -104,17 +105,7 @@ def _call(module, name, *args):
 
 
 def _gadget_file(tmp_path, node):
-    good = save_model({"k": 1}, tmp_path / "good.skops")
-    with zipfile.ZipFile(good) as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    tree = json.loads(entries["schema.json"])
-    tree["content"]["k"] = node
-    entries["schema.json"] = json.dumps(tree).encode()
-    bad = tmp_path / "gadget.skops"
-    with zipfile.ZipFile(bad, "w") as zf:
-        for n, data in entries.items():
-            zf.writestr(n, data)
-    return bad
+    return gadget_model(tmp_path, node)
 
 
 GADGETS = {

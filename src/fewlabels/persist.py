@@ -182,10 +182,11 @@ def _nodes(tree: Any) -> Any:
             yield from _nodes(value)
 
 
-def _audit(path: Any) -> list[str]:
-    """The names in the archive's object tree that are refused (nothing is constructed):
-    types outside skops' defaults and :data:`TRUSTED_TYPES`, and callables that are not
-    numpy's or scipy's."""
+def _audit(path: Any) -> tuple[list[str], list[str]]:
+    """``(refused, untrusted)``: the names in the archive's object tree that are refused
+    (types outside skops' defaults and :data:`TRUSTED_TYPES`, and callables that are not
+    numpy's or scipy's), and the types skops does not trust by default; nothing is
+    constructed."""
     import skops.io as sio
 
     try:
@@ -205,7 +206,7 @@ def _audit(path: Any) -> list[str]:
             name = f"{module}.{node.get('__class__')}"
             if name not in refused:
                 refused.append(name)
-    return refused
+    return refused, untrusted
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -259,14 +260,13 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     import skops.io as sio
 
     header = read_header(path)
-    refused = _audit(path)
+    refused, untrusted = _audit(path)
     if refused:
         raise ModelFileError(
             f"{path} holds types or calls fewlabels does not trust ({', '.join(refused[:5])}); "
             "it was not written by fewlabels' save_model: do not load it unless you trust its "
             "author (then skops.io.load(path, trusted=[...]))"
         )
-    untrusted = sio.get_untrusted_types(file=path)
     _warn_on_versions(path, header)
     try:
         model = sio.load(path, trusted=untrusted)
