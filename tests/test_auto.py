@@ -306,3 +306,19 @@ def test_a_fully_labeled_table_is_cross_validated():
     auto = AutoClassifier(["logreg", "random-forest", "logreg+pl"], random_state=0).fit(X, y_true)
     assert auto.cv_results_["status"][:2] == ["ok", "ok"], auto.cv_results_["status"]
     assert "no cross-validation" not in auto.selection_reason_
+
+
+def test_calibrate_tempers_members_within_bounds():
+    rng = np.random.default_rng(0)
+    y_true = np.repeat([0, 1, 2], 40)
+    X = rng.normal(0, 1, (120, 4)) + 1.5 * y_true[:, None]
+    y = np.where(rng.random(120) < 0.3, y_true, -1)
+    members = ["logreg", "random-forest", "label-spreading"]
+    raw = AutoClassifier(members, calibrate=False, random_state=0).fit(X, y)
+    cal = AutoClassifier(members, calibrate=True, random_state=0).fit(X, y)
+    assert set(raw.temperatures_.values()) == {1.0}
+    assert set(cal.temperatures_) == set(cal.weights_)
+    assert all(0.25 <= t <= 4.0 for t in cal.temperatures_.values())
+    assert any(abs(t - 1.0) > 0.05 for t in cal.temperatures_.values())
+    P = cal.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)

@@ -97,7 +97,7 @@ CASES: dict[str, tuple[dict, list[str], str]] = {
     "unknown predictions format": (
         {"d.csv": GOOD},
         ["fit", "{d.csv}", "-t", "label", "--format", "xls"],
-        "unknown predictions format",
+        "'xls' is not one of 'csv', 'parquet'",
     ),
     "unknown command": ({}, ["fitt"], "No such command"),
     "predict without arguments": ({}, ["predict"], "Missing argument"),

@@ -29,6 +29,7 @@ FAST_PARAMS = {
     "hidden_layer_sizes": (32,),
     "n_repeats": 1,
     "members": ["logreg", "label-spreading", "logreg+pl"],
+    "cv": 2,  # LabelCleaningClassifier: 2 folds of out-of-fold probabilities, not 5
 }
 # check_classifiers_train asks for a training accuracy above 0.83 on scikit-learn's small
 # problem: deep classes get the epochs to reach it there (and 3 epochs everywhere else).

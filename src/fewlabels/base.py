@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .data.encoder import _is_table
+from .data.encoder import ENCODED, _is_table
 from .data.io import as_pandas
 from .data.labels import CLASSIFICATION, Target, parse_target
 
@@ -31,6 +31,7 @@ __all__ = [
     "BaseFewLabelsRegressor",
     "WrapsEstimatorMixin",
     "labels_from_proba",
+    "needs_encoding",
     "predict_proba_chunked",
     "validate_X",
 ]
@@ -77,9 +78,39 @@ def validate_X(estimator: Any, X: Any, reset: bool, accepts_tables: bool, allow_
     )
 
 
+def needs_encoding(frame: Any, allow_nan: bool = True) -> bool:
+    """Whether a table must go through :class:`~fewlabels.data.TableEncoder` before a model
+    sees it: it has a column that is not plain numbers (text, categories, dates, booleans,
+    pandas' nullable types), or missing values where ``allow_nan`` is False. A table that
+    a ``TableEncoder`` produced (its ``"native"`` output) never does.
+
+    >>> import pandas as pd
+    >>> needs_encoding(pd.DataFrame({"a": [1.0, 2.0]})), needs_encoding(pd.DataFrame({"a": ["x"]}))
+    (False, True)
+    """
+    if frame.attrs.get(ENCODED):
+        return False
+    for dtype in frame.dtypes:
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf"):
+            return True
+    return not allow_nan and bool(frame.isna().to_numpy().any())
+
+
+def _reads_categoricals(estimator: Any) -> bool:
+    """Whether ``estimator`` takes pandas ``category`` columns itself (LightGBM, scikit-learn's
+    histogram gradient boosting, an estimator tagged ``categorical``)."""
+    from sklearn.utils import get_tags
+
+    native = ("lightgbm", "sklearn.ensemble._hist_gradient_boosting")
+    return any(k.__module__.startswith(native) for k in type(estimator).__mro__) or bool(
+        get_tags(estimator).input_tags.categorical
+    )
+
+
 class WrapsEstimatorMixin:
     """For classifiers around a user-given ``estimator`` (LightGBM when None): missing values
-    are allowed exactly when the wrapped model allows them."""
+    are allowed exactly when the wrapped model allows them, and a raw table is encoded the
+    way the wrapped model reads it (native categoricals, or numbers)."""
 
     def __sklearn_tags__(self):
         from sklearn.utils import get_tags
@@ -89,6 +120,12 @@ class WrapsEstimatorMixin:
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
 
+    def _table_output(self) -> str:
+        estimator = getattr(self, "estimator", None)
+        if estimator is None or _reads_categoricals(estimator):
+            return super()._table_output()  # type: ignore[misc]
+        return "numeric"
+
 
 class BaseFewLabelsEstimator(BaseEstimator):
     """What every fewlabels estimator shares: it validates ``X``, parses the target once
@@ -97,6 +134,15 @@ class BaseFewLabelsEstimator(BaseEstimator):
     Subclasses set ``_accepts_tables`` to keep pandas input untouched (so that native
     categoricals reach a base model that uses them), ``_allow_nan`` when missing values
     are fine, and ``_target_tasks`` to the tasks they learn.
+
+    A raw table (pandas, polars or Arrow) with text, category, date or boolean columns, or
+    with missing values where the estimator takes none, is typed and encoded here exactly
+    as ``fewlabels fit`` does it: by a :class:`~fewlabels.data.TableEncoder` (the
+    ``"native"`` output for estimators that take tables, else ``"numeric"``), fitted once,
+    kept as ``table_encoder_`` and applied again at predict time. A numeric array, an
+    all-number table and a table that a ``TableEncoder`` already encoded (as in the
+    pipelines of :func:`fewlabels.make_model`) pass through as before, and
+    ``table_encoder_`` is None.
     """
 
     _accepts_tables: bool = False
@@ -110,7 +156,32 @@ class BaseFewLabelsEstimator(BaseEstimator):
         tags.input_tags.categorical = self._accepts_tables
         return tags
 
+    def _table_output(self) -> str:
+        """The :class:`~fewlabels.data.TableEncoder` output a raw table is encoded to."""
+        return "native" if self._accepts_tables else "numeric"
+
     def _validate_X(self, X: Any, reset: bool) -> Any:
+        if reset:
+            self.table_encoder_: Any = None
+            if _is_table(X):
+                from sklearn.utils import get_tags
+
+                frame = as_pandas(X)
+                if needs_encoding(frame, get_tags(self).input_tags.allow_nan):
+                    from .data.encoder import TableEncoder
+
+                    validate_data(self, frame, skip_check_array=True, reset=True)
+                    encoder = TableEncoder(output=self._table_output())
+                    encoded = encoder.fit_transform(frame)
+                    self.table_encoder_ = encoder
+                    return encoded
+        else:
+            fitted = getattr(self, "table_encoder_", None)
+            if fitted is not None:
+                if _is_table(X):
+                    X = as_pandas(X)
+                    validate_data(self, X, skip_check_array=True, reset=False)
+                return fitted.transform(X)
         return validate_X(self, X, reset, self._accepts_tables, self._allow_nan)
 
     def _check_target(self, target: Target) -> None:
@@ -181,6 +252,27 @@ class BaseFewLabelsClassifier(ClassifierMixin, BaseFewLabelsEstimator):
         """The most probable class of each row."""
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy on ``(X, y)``, a fully labeled target.
+
+        A ``y`` with unlabeled rows (missing values, or -1 in an integer target) raises
+        :class:`~fewlabels.exceptions.UnlabeledScoreError`: scored against the unlabeled
+        marker, the accuracy would mean nothing. To cross-validate or search on a partly
+        labeled target, use :mod:`fewlabels.model_selection`'s folds and scorers.
+        """
+        from .exceptions import UnlabeledScoreError
+        from .model_selection import labeled_rows
+
+        n_unlabeled = int((~labeled_rows(y)).sum())
+        if n_unlabeled:
+            raise UnlabeledScoreError(
+                f"{type(self).__name__}.score got a target with {n_unlabeled} unlabeled "
+                "row(s), which would be scored against the unlabeled marker; score labeled "
+                "rows only: use fewlabels.model_selection (cv=LabeledStratifiedKFold(...), "
+                "scoring=get_scorer('accuracy'), or its cross_validate)"
+            )
+        return float(super().score(X, y, sample_weight=sample_weight))
 
 
 class BaseFewLabelsRegressor(RegressorMixin, BaseFewLabelsEstimator):

@@ -51,6 +51,16 @@ class Evidence:
     warnings: list[str] = field(default_factory=list)
     #: a selection compared ``method`` with the baseline and kept the baseline
     kept_baseline: bool = False
+    #: per fold, the accuracy of predicting the training folds' majority class
+    majority_scores: list[float] = field(default_factory=list)
+    #: the out-of-fold class probabilities of the method, one row per labeled row (its
+    #: first repeat): ``oof_rows`` index the table, ``oof_proba`` columns follow the classes.
+    #: Kept for the report; left out of :meth:`to_dict`.
+    oof_rows: Any = field(default=None, repr=False, compare=False)
+    oof_proba: Any = field(default=None, repr=False, compare=False)
+    #: permutation importance of the method's feature columns on its held-out rows
+    #: (``columns``, ``drop`` in accuracy, ``std``, ``rows``), or None
+    importance: dict[str, Any] | None = None
 
     @property
     def available(self) -> bool:
@@ -91,6 +101,9 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("oof_rows", None), d.pop("oof_proba", None)
+        if self.majority_scores:
+            d["majority_mean"] = float(np.mean(self.majority_scores))
         if self.available:
             d["gain"], d["gain_low"], d["gain_high"] = self.gain()
             d["method_mean"] = float(np.mean(self.method_scores))
@@ -108,6 +121,13 @@ class CVResult:
     accuracy: dict[str, list[float]] = field(default_factory=dict)
     balanced_accuracy: dict[str, list[float]] = field(default_factory=dict)
     predictions: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    #: per method and fold, the class probabilities of the held-out rows (None for a model
+    #: without ``predict_proba``)
+    probas: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
+    #: per fold, the accuracy of predicting the training folds' majority class
+    majority: list[float] = field(default_factory=list)
+    #: permutation importance of one method on its first ``n_splits`` folds, or None
+    importance: dict[str, Any] | None = None
 
 
 def labeled_folds(
@@ -143,6 +163,7 @@ def cross_validate_methods(
     y: Any,
     folds: list[np.ndarray],
     progress: Callable[[int, int], None] | None = None,
+    importance: tuple[str, int, float] | None = None,
 ) -> CVResult:
     """Score several methods on the same folds of labeled rows.
 
@@ -151,25 +172,86 @@ def cross_validate_methods(
     is left and scored on them. Nothing but the scoring ever reads a held-out label.
     ``y`` is parsed once; each method is fitted on that :class:`~fewlabels.data.Target`
     with the fold's rows unlabeled (:meth:`~fewlabels.data.Target.without`).
+
+    ``importance=(name, n_folds, seconds)`` also measures the permutation importance of
+    method ``name``'s feature columns on the held-out rows of the first ``n_folds`` folds
+    (each fold's own model, so no held-out label was learned), within ``seconds``.
     """
     target = parse_target(y)
     result = CVResult(folds=folds)
     for name in factories:
         result.accuracy[name], result.balanced_accuracy[name], result.predictions[name] = [], [], []
+        result.probas[name] = []
     total = len(folds) * len(factories)
     done = 0
     for test in folds:
         fold = target.without(test)
         truth = target.classes[target.codes[test]]
+        train = fold.codes[fold.labeled]
+        result.majority.append(float(np.mean(target.codes[test] == np.bincount(train).argmax())))
         for name, make in factories.items():
-            pred = np.asarray(make().fit(X, fold).predict(_rows(X, test)))
+            model = make().fit(X, fold)
+            proba = None
+            if hasattr(model, "predict_proba"):  # one pass: the labels follow from it
+                from .base import labels_from_proba
+
+                proba = np.asarray(model.predict_proba(_rows(X, test)))
+                pred = np.asarray(labels_from_proba(model, proba))
+            else:
+                pred = np.asarray(model.predict(_rows(X, test)))
             result.predictions[name].append(pred)
+            result.probas[name].append(proba)
+            if importance is not None and name == importance[0] and proba is not None:
+                i = len(result.probas[name]) - 1
+                if i < importance[1]:
+                    _add_importance(result, model, X, test, target, importance, i)
             result.accuracy[name].append(float(accuracy_score(truth, pred)))
             result.balanced_accuracy[name].append(float(balanced_accuracy_score(truth, pred)))
             done += 1
             if progress is not None:
                 progress(done, total)
     return result
+
+
+def _add_importance(
+    result: CVResult,
+    model: Any,
+    X: Any,
+    test: np.ndarray,
+    target: Any,
+    importance: tuple[str, int, float],
+    fold: int,
+) -> None:
+    """Pool one fold's permutation importance into ``result.importance``."""
+    import pandas as pd
+
+    from .report.diagnostics import permutation_importance
+
+    if not isinstance(X, pd.DataFrame):
+        return
+    encode = getattr(model, "named_steps", {}).get("encode")
+    schema = getattr(encode, "schema_", None)
+    columns = [c["name"] for c in schema["columns"]] if schema else [str(c) for c in X.columns]
+    columns = [c for c in columns if c in X.columns]
+    rows = _rows(X, test)
+    r = permutation_importance(
+        model.predict_proba,
+        rows,
+        target.codes[test],
+        columns,
+        time_budget=importance[2] / importance[1],
+        random_state=fold,
+    )
+    n = len(test)
+    if result.importance is None:
+        result.importance = {"columns": columns, "sum": np.zeros(len(columns)), "rows": 0}
+        result.importance["sq"] = np.zeros(len(columns))
+    imp = result.importance
+    if imp["columns"] != columns:
+        return
+    imp["sum"] = imp["sum"] + n * np.asarray(r["drop"])
+    imp["sq"] = imp["sq"] + n * np.asarray(r["std"]) ** 2
+    imp["rows"] += n
 
 
 def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
@@ -197,6 +279,7 @@ def compare_with_supervised(
     n_repeats: int | None = None,
     random_state: int | None = 0,
     progress: Callable[[int, int], None] | None = None,
+    importance_seconds: float = 0.0,
 ) -> Evidence:
     """Cross-validate a method against the supervised baseline on the labeled rows.
 
@@ -215,6 +298,9 @@ def compare_with_supervised(
     random_state : int, default=0
     progress : callable(done, total), optional
         Called after every fitted model.
+    importance_seconds : float, default=0
+        Seconds for the method's permutation feature importance on its held-out rows
+        (first repeat); 0 skips it.
 
     Returns
     -------
@@ -229,13 +315,51 @@ def compare_with_supervised(
     factories = {baseline_name: make_baseline}
     if method_name != baseline_name:
         factories[method_name] = make_method
-    cv = cross_validate_methods(factories, X, y, folds, progress)
+    cv = cross_validate_methods(
+        factories,
+        X,
+        y,
+        folds,
+        progress,
+        importance=(method_name, splits, importance_seconds) if importance_seconds > 0 else None,
+    )
     ev.baseline_scores = cv.accuracy[baseline_name]
     ev.baseline_balanced = cv.balanced_accuracy[baseline_name]
     ev.method_scores = cv.accuracy[method_name]
     ev.method_balanced = cv.balanced_accuracy[method_name]
+    ev.majority_scores = cv.majority
+    ev.warnings = majority_warning(ev.method_scores, ev.majority_scores)
+    first = folds[:splits]  # the first repeat: every labeled row held out once
+    probas = cv.probas[method_name][:splits]
+    if all(p is not None for p in probas):
+        ev.oof_rows = np.concatenate(first)
+        ev.oof_proba = np.concatenate(probas)  # type: ignore[arg-type]
+    if cv.importance is not None and cv.importance["rows"]:
+        imp, n = cv.importance, cv.importance["rows"]
+        ev.importance = {
+            "columns": imp["columns"],
+            "drop": [float(v) for v in imp["sum"] / n],
+            "std": [float(v) for v in np.sqrt(imp["sq"] / n)],
+            "rows": int(n),
+            "scope": "held-out rows, each fold's own model",
+        }
     logger.info("evidence for %s: %s", method_name, ev.verdict())
     return ev
+
+
+def majority_warning(acc: list[float], majority: list[float]) -> list[str]:
+    """A warning when the fold accuracies are within noise (one standard error of the
+    paired differences) of always predicting the training folds' majority class."""
+    if len(acc) < 2 or len(acc) != len(majority):
+        return []
+    diff, se = paired_difference(acc, majority)
+    if diff <= se:
+        return [
+            f"the cross-validated accuracy ({np.mean(acc):.3f}) is within noise of always "
+            f"predicting the majority class ({np.mean(majority):.3f}): the features may not "
+            "predict this target, or more labels are needed"
+        ]
+    return []
 
 
 def _finite(value: Any) -> Any:

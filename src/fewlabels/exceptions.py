@@ -6,7 +6,13 @@ names the problem and the fix, which the CLI prints as is (exit code 2, no trace
 
 from __future__ import annotations
 
-__all__ = ["FewLabelsError", "InputError", "MissingDependencyError", "ModelFileError"]
+__all__ = [
+    "FewLabelsError",
+    "InputError",
+    "MissingDependencyError",
+    "ModelFileError",
+    "UnlabeledScoreError",
+]
 
 
 class FewLabelsError(Exception):
@@ -31,3 +37,16 @@ class MissingDependencyError(FewLabelsError, ImportError):
 
 class ModelFileError(FewLabelsError):
     """A model file cannot be loaded safely (untrusted content, wrong format or version)."""
+
+
+class UnlabeledScoreError(BaseException):
+    """A fewlabels classifier was asked to ``score`` a target that holds unlabeled rows.
+
+    Scoring predictions against the unlabeled marker (-1, or a missing value) measures
+    nothing, so the estimators refuse it and point to :mod:`fewlabels.model_selection`.
+    It derives from ``BaseException``, as ``KeyboardInterrupt`` does, on purpose:
+    scikit-learn's ``cross_val_score``, ``cross_validate`` and ``GridSearchCV`` turn any
+    ``Exception`` raised while scoring into a NaN score and a warning
+    (``error_score=np.nan``), and a search would then go on choosing among NaNs; this
+    error stops it with its message instead.
+    """

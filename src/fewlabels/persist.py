@@ -68,6 +68,7 @@ FEWLABELS_TYPES = frozenset(
         "fewlabels.graph.estimators.LabelSpreadingClassifier",
         "fewlabels.selftrain._boosting.BoostingChain",
         "fewlabels.selftrain.classifier.SelfTrainingClassifier",
+        "fewlabels.noise.cleaning.LabelCleaningClassifier",
         "fewlabels.selftrain.confidence.CommitteeAgreement",
         "fewlabels.selftrain.confidence.Entropy",
         "fewlabels.selftrain.confidence.Margin",

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 PRED_COLUMNS = ("predicted", "confidence", "was_labeled")
+#: seconds for the report's permutation feature importance
+IMPORTANCE_SECONDS = 3.0
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -48,6 +50,12 @@ class FitResult:
     paths: dict[str, str] = field(default_factory=dict)
     schema: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the column the schema set aside as the table's ID (carried into the predictions)
+    id_column: str | None = None
+    #: what a selecting method (auto) chose: ``choice``, member ``weights``, ``params``
+    chosen: dict[str, Any] | None = None
+    #: the report's diagnostics (out-of-fold confusion, calibration, importance, ...)
+    diagnostics: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``fewlabels fit --json`` prints)."""
@@ -62,7 +70,17 @@ class FitResult:
             "evidence": self.evidence,
             "warnings": self.warnings,
             "outputs": self.paths,
+            "id_column": self.id_column,
+            "chosen": self.chosen,
+            "calibration": _calibration_summary(self.diagnostics),
         }
+
+
+def _calibration_summary(diag: dict[str, Any] | None) -> dict[str, Any] | None:
+    cal = (diag or {}).get("calibration")
+    if not cal:
+        return None
+    return {k: cal[k] for k in ("ece", "ece_calibrated", "temperature", "apply", "rows")}
 
 
 def _py(v: Any) -> Any:
@@ -114,11 +132,21 @@ def prepare_target(
 
 
 def _predictions_frame(
-    frame: pd.DataFrame, pred: np.ndarray, conf: np.ndarray, labeled: np.ndarray | None
+    frame: pd.DataFrame,
+    pred: np.ndarray,
+    conf: np.ndarray,
+    labeled: np.ndarray | None,
+    proba: np.ndarray | None = None,
+    classes: Any = None,
 ) -> pd.DataFrame:
+    """The input rows (the ID column among them) with ``predicted``, ``confidence``,
+    ``was_labeled`` and, given ``proba``, one ``proba_<class>`` column per class."""
     out = frame.copy()
     names = {}
-    for col in PRED_COLUMNS:
+    cols = list(PRED_COLUMNS)
+    if proba is not None:
+        cols += [f"proba_{_py(c)}" for c in classes]
+    for col in cols:
         name = col
         while name in out.columns:
             name = f"{name}_fewlabels"
@@ -127,6 +155,9 @@ def _predictions_frame(
     out[names["confidence"]] = conf
     if labeled is not None:
         out[names["was_labeled"]] = labeled
+    if proba is not None:
+        for j, c in enumerate(classes):
+            out[names[f"proba_{_py(c)}"]] = proba[:, j]
     return out
 
 
@@ -279,6 +310,7 @@ def _fit_and_write(
             baseline_name="supervised",
             random_state=random_state,
             progress=fold,
+            importance_seconds=IMPORTANCE_SECONDS,
         )
         if ev.available and ev.method != ev.baseline and ev.gain()[2] < 0:
             logger.warning(
@@ -294,19 +326,43 @@ def _fit_and_write(
     proba = model.predict_proba(X)
     classes = model.classes_
     pred = labels_from_proba(model, proba)  # a tuned decision threshold decides
-    conf = proba.max(axis=1)
     report("predicting", 1, 1)
+    schema = dict(model.named_steps["encode"].schema_)
+    from .report.fit import diagnose
+
+    report("diagnostics for the report", 0, 1)
+    diag = diagnose(
+        model,
+        X,
+        y,
+        proba,
+        ev,
+        frame,
+        schema,
+        random_state=random_state,
+        importance_seconds=IMPORTANCE_SECONDS,
+    )
+    report("diagnostics for the report", 1, 1)
+    proba = diag["proba"]  # recalibrated when the out-of-fold confidence was off
+    conf = proba.max(axis=1)
     evidence_dict = ev.to_dict() if ev is not None else None
     warnings = list((evidence_dict or {}).get("warnings", []))
     one_class = _one_class_warning(pred, classes)
     if one_class:
         warnings.append(one_class)
-        if evidence_dict is not None:
-            evidence_dict["warnings"] = warnings
+    warnings += [w for w in diag["warnings"] if w not in warnings]
+    from .noise.cleaning import noisy_labels_warning
+
+    warnings += noisy_labels_warning(ev, y)  # from the evidence's out-of-fold probabilities
+    count = count_target_note(frame[target], y, target)
+    if count:
+        warnings.append(count)
+    if evidence_dict is not None:
+        evidence_dict["warnings"] = warnings
+        evidence_dict["n_classes"] = len(classes)
     for w in warnings:
         logger.warning("%s", w)
-    predictions = _predictions_frame(frame, pred, conf, labeled)
-    schema = dict(model.named_steps["encode"].schema_)
+    predictions = _predictions_frame(frame, pred, conf, labeled, proba, classes)
     kept = frame.attrs.get("fewlabels_kept_markers") or {}
     if kept:  # text pandas would have called missing, kept as values
         schema["kept_markers"] = kept
@@ -321,6 +377,9 @@ def _fit_and_write(
         evidence=evidence_dict,
         schema=schema,
         warnings=warnings,
+        id_column=diag["id_column"],
+        chosen=diag["chosen"],
+        diagnostics=diag,
     )
     if run is not None:
         report("writing outputs", 0, 1)
@@ -332,6 +391,7 @@ def _fit_and_write(
             "n_rows": result.n_rows,
             "n_labeled": result.n_labeled,
             "missing_values": missing_values,
+            "calibration": _calibration_summary(diag),
             "evidence": {
                 k: v for k, v in (result.evidence or {}).items() if not isinstance(v, list)
             },
@@ -342,7 +402,7 @@ def _fit_and_write(
         run.checkpoint("after-predictions")
         write_text(
             run.path(names["report"]),
-            _fit_report(result, frame[target], labeled, pred, conf, spec.summary),
+            _fit_report(result, pd.Series(y.labels()), labeled, pred, conf, spec.summary),
         )
         run.checkpoint("after-report")
         result.paths = {k: str(v) for k, v in paths.items()}
@@ -372,6 +432,7 @@ def _fit_report(
     summary: str,
 ) -> str:
     from .report import render_page
+    from .report.fit import chosen_html, diagnostics_sections, next_section
     from .report.sections import (
         data_section,
         evidence_section,
@@ -381,12 +442,18 @@ def _fit_report(
     )
 
     params = result.model.named_steps["model"].get_params(deep=False)
+    diag = result.diagnostics or {}
+    method = method_section(result.method, summary, params)
+    method.body += chosen_html(result.chosen)
+    predictions = predictions_section(pd.Series(pred), conf, labeled, truth)
+    predictions.body += next_section(diag)
     sections = [
         *([warnings_section(result.warnings)] if result.warnings else []),
         data_section(result.n_rows, result.target, truth, labeled, result.schema),
-        method_section(result.method, summary, params),
+        method,
         evidence_section(result.evidence),
-        predictions_section(pd.Series(pred), conf, labeled, truth),
+        *(diagnostics_sections(diag) if diag else []),
+        predictions,
     ]
     return render_page(
         f"fewlabels report: {result.target}",
@@ -395,26 +462,60 @@ def _fit_report(
     )
 
 
-def predict_table(model: Any, data: Any, out: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def count_target_note(column: pd.Series, y: Target, target: str) -> str | None:
+    """A note when a whole-number target looks like a count read as classes: at least 3
+    non-negative whole-number classes with very unequal labeled counts."""
+    classes = np.asarray(y.classes)
+    if (
+        len(classes) < 3
+        or pd.api.types.is_bool_dtype(column.dtype)
+        or not np.issubdtype(classes.dtype, np.integer)
+        or classes.min() < 0
+    ):
+        return None
+    counts = y.class_counts()
+    if counts.max() < 4 * max(counts.min(), 1) and counts.min() >= 3:
+        return None
+    return (
+        f"target {target!r} holds whole numbers ({len(classes)} distinct, {_py(classes.min())} "
+        f"to {_py(classes.max())}), so fewlabels treats each value as a class and predicts only "
+        "these values; fewlabels fit learns classes only (no option fits a number: there is no "
+        "regression task), so if it is a count, bin it into ranges in your table first"
+    )
+
+
+def predict_table(
+    model: Any, data: Any, out: str | os.PathLike[str] | None = None, *, proba: bool = False
+) -> pd.DataFrame:
     """Predict every row of a table with a saved model (a path) or a fitted pipeline.
 
-    Returns the input rows with ``predicted`` and ``confidence`` columns; writes them
-    atomically to ``out`` (CSV, Parquet or Arrow by suffix) when given.
+    Returns the input rows (the ID column among them) with ``predicted`` and ``confidence``
+    columns, and with ``proba=True`` one ``proba_<class>`` column per class; writes them
+    atomically to ``out`` (CSV, Parquet or Arrow by suffix) when given. A saved model
+    whose fit recalibrated its probabilities (see the report) applies that temperature.
     """
     from .base import labels_from_proba
     from .persist import load_model
 
-    missing_values = None
+    missing_values, temperature = None, None
     if isinstance(model, (str, os.PathLike)):
         verify_manifest(model)  # a model from a run folder must be that run's
         loaded = load_model(model)
         model, missing_values = loaded.model, loaded.metadata.get("missing_values")
+        cal = loaded.metadata.get("calibration") or {}
+        temperature = float(cal["temperature"]) if cal.get("apply") else None
     if out is not None:
         _check_not_input([Path(out)], data)
     frame = read_table(data, missing_values=missing_values)  # as the model's table was read
-    proba = model.predict_proba(frame)
-    pred = labels_from_proba(model, proba)
-    result = _predictions_frame(frame, pred, proba.max(axis=1), None)
+    P = model.predict_proba(frame)
+    pred = labels_from_proba(model, P)
+    if temperature is not None:
+        from .report.diagnostics import apply_temperature
+
+        P = apply_temperature(P, temperature)
+    result = _predictions_frame(
+        frame, pred, P.max(axis=1), None, P if proba else None, model.classes_
+    )
     if out is not None:
         write_table(result, out)
     return result

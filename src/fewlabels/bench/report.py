@@ -73,6 +73,25 @@ def bench_report(results_path: str | Path) -> str:
         (m, *[f"{v:.3f}" if np.isfinite(v) else "–" for v in acc.loc[m].values]) for m in acc.index
     ]
     rank_rows = [(m, f"{r:.2f}") for m, r in s["mean_rank"].items()]
+    same = s.get("same_label_budgets") or []
+    same_html = ""
+    if same:
+        same_html = (
+            '<p class="verdict bad">Some budgets give the same number of labels, so their columns do not compare different budgets:</p>'
+            + table(
+                ["dataset", "protocol", "budgets", "labeled rows"],
+                [
+                    (
+                        d["dataset"],
+                        d["protocol"],
+                        ", ".join(f"{b:.0%}" for b in d["budgets"]),
+                        d["n_labeled"],
+                    )
+                    for d in same
+                ],
+                numeric_cols=[3],
+            )
+        )
     wtl = s["wtl"]
     wtl_rows = [
         (
@@ -92,11 +111,16 @@ def bench_report(results_path: str | Path) -> str:
                 ["method", *[f"{b:.0%}" for b in acc.columns]],
                 acc_rows,
                 numeric_cols=range(1, len(acc.columns) + 1),
-            ),
+            )
+            + same_html,
         ),
         Section(
             "Mean rank",
-            table(["method", "mean rank"], rank_rows, numeric_cols=[1]) + _cd_diagram(results),
+            '<p class="note">Rank 1 is the best mean accuracy over seeds within one dataset, '
+            "protocol and budget; the table and the diagram average the same ranks over the "
+            "same blocks (those where every method ran).</p>"
+            + table(["method", "mean rank"], rank_rows, numeric_cols=[1])
+            + _cd_diagram(results),
         ),
         Section(
             "Against the best supervised baseline",

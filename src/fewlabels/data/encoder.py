@@ -17,10 +17,20 @@ from ..exceptions import InputError
 from .io import as_pandas
 from .schema import ColumnInfo, Schema, column_kind, infer_schema
 
-__all__ = ["OTHER_CATEGORY", "NumericView", "TableEncoder", "internal_names", "safe_name"]
+__all__ = [
+    "ENCODED",
+    "OTHER_CATEGORY",
+    "NumericView",
+    "TableEncoder",
+    "internal_names",
+    "safe_name",
+]
 
 #: The category that rare categories are merged into when ``max_categories`` is exceeded.
 OTHER_CATEGORY = "(other)"
+#: The ``DataFrame.attrs`` key that marks a ``TableEncoder``'s ``"native"`` output (row
+#: subsets keep it), so that an estimator given it does not type and encode it again.
+ENCODED = "fewlabels_encoded"
 
 _DATE_PARTS = ("year", "month", "day", "weekday", "hour", "minute")
 _TRUE = {"true", "yes", "1", "1.0", "t", "y"}
@@ -363,7 +373,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             data: dict[str, Any] = {}
             for internal, name in self._name_map().items():
                 data[internal] = cats[name] if name in cats else numeric[name]
-            return pd.DataFrame(data, index=frame.index)
+            out = pd.DataFrame(data, index=frame.index)
+            out.attrs[ENCODED] = True
+            return out
         if self.output == "ordinal":
             cols = [
                 np.where(cats[n].codes < 0, np.nan, cats[n].codes).astype(float)

@@ -4,13 +4,13 @@
 mixture), the metrics (:func:`cluster_accuracy` with Hungarian matching, balanced accuracy,
 NMI, ARI on novel / known / all rows), tuning on hidden known classes
 (:func:`hidden_class_search`) and the estimate of the number of novel classes
-(:func:`estimate_n_novel`, :func:`check_estimate_on_known`).
+(:func:`estimate_n_novel`, :func:`estimate_n_novel_gcd`, :func:`check_estimate_on_known`).
 """
 
 from __future__ import annotations
 
 from ._algorithms import estimate_n_clusters as estimate_n_novel
-from ._algorithms import gcd_gmm, ncd_kmeans, ncd_spectral
+from ._algorithms import estimate_n_novel_gcd, gcd_gmm, ncd_kmeans, ncd_spectral
 from .estimator import NOVEL_PREFIX, NovelClassDiscovery
 from .metrics import balanced_cluster_accuracy, cluster_accuracy, discovery_scores, hungarian_match
 from .tuning import check_estimate_on_known, hidden_class_search
@@ -23,6 +23,7 @@ __all__ = [
     "cluster_accuracy",
     "discovery_scores",
     "estimate_n_novel",
+    "estimate_n_novel_gcd",
     "gcd_gmm",
     "hidden_class_search",
     "hungarian_match",

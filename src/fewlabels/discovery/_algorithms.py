@@ -302,3 +302,75 @@ def estimate_n_clusters(
         scores[k] = float(np.mean(vals)) if vals else -1.0
     best = max(scores, key=lambda k: scores[k]) if scores else k_min
     return int(best), scores
+
+
+def estimate_n_novel_gcd(
+    Z: np.ndarray,
+    codes: np.ndarray,
+    n_known: int,
+    k_max: int = 20,
+    *,
+    probe_share: float = 0.3,
+    n_init: int = 3,
+    random_state: int = 0,
+    max_rows: int = 3000,
+) -> tuple[int, dict[int, float], dict[int, float]]:
+    """The number of novel clusters for GCD k-means, chosen with held-out labeled rows.
+
+    A share ``probe_share`` of each known class's labeled rows (at least one row of each
+    class stays labeled) loses its label and joins the unlabeled rows; GCD k-means runs
+    with ``n_known + j`` clusters for j = 1 .. ``k_max``. Each j gets the share of those
+    probe rows that land in their own known class (too many novel clusters steal known
+    rows; too few leave novel rows in the known clusters and pull them off) and the mean
+    silhouette of the clustering (labeled rows in their class). Among the j whose probe
+    score is within one binomial standard error of the best, the one with the best
+    silhouette is returned, with both scores per j. ``codes`` holds class codes for labeled
+    rows and -1 for unlabeled ones. Above ``max_rows`` rows, a random ``max_rows`` of them
+    (the same share of each known class and of the unlabeled rows, at least 2 rows a
+    class) are used.
+    """
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(random_state)
+    if len(Z) > max_rows:
+        share = max_rows / len(Z)
+        keep = []
+        for c in [*range(n_known), -1]:
+            rows = np.flatnonzero(codes == c)
+            n = min(len(rows), max(2, int(round(share * len(rows)))))
+            keep.append(rng.choice(rows, n, replace=False))
+        kept = np.sort(np.concatenate(keep))
+        Z, codes = Z[kept], codes[kept]
+    lab = np.flatnonzero(codes >= 0)
+    probe_parts = []
+    for c in range(n_known):
+        rows = lab[codes[lab] == c]
+        n_probe = min(len(rows) - 1, int(round(probe_share * len(rows))))
+        if n_probe > 0:
+            probe_parts.append(rng.choice(rows, n_probe, replace=False))
+    probe = np.sort(np.concatenate(probe_parts)) if probe_parts else np.array([], dtype=int)
+    train_lab = np.setdiff1d(lab, probe)
+    rest = np.setdiff1d(np.arange(len(Z)), train_lab)  # unlabeled + probe rows
+    where = np.searchsorted(rest, probe)
+    n_unlabeled = int((codes < 0).sum())
+    probe_score: dict[int, float] = {}
+    silhouette: dict[int, float] = {}
+    for j in range(1, max(1, min(k_max, n_unlabeled - 1)) + 1):
+        res = ncd_kmeans(
+            Z[rest],
+            Z[train_lab],
+            codes[train_lab],
+            n_known,
+            j,
+            mode="gcd",
+            n_init=n_init,
+            random_state=random_state,
+        )
+        probe_score[j] = float(np.mean(res.labels[where] == codes[probe])) if len(probe) else 1.0
+        labels = codes.copy()
+        labels[rest] = res.labels
+        silhouette[j] = float(silhouette_score(Z, labels)) if len(np.unique(labels)) > 1 else -1.0
+    best = max(probe_score.values())
+    se = float(np.sqrt(best * (1 - best) / max(len(probe), 1)))
+    near = [j for j, v in probe_score.items() if v >= best - se]
+    return max(near, key=lambda j: silhouette[j]), probe_score, silhouette

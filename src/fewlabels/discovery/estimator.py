@@ -16,7 +16,7 @@ from ..data.labels import UNLABELED, encode_target
 from ..exceptions import InputError
 from . import _algorithms as A
 
-__all__ = ["NovelClassDiscovery", "NOVEL_PREFIX", "METHODS"]
+__all__ = ["NovelClassDiscovery", "NOVEL_PREFIX", "METHODS", "WEAK_SILHOUETTE"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,13 @@ NOVEL_PREFIX = "novel-"
 
 METHODS = ("kmeans", "spectral", "pbn", "tabularncd", "gcd-kmeans", "gcd-gmm")
 _DEEP_METHODS = ("pbn", "tabularncd")
+#: Below this mean silhouette the clusters are weak: said in words in ``warnings_``.
+WEAK_SILHOUETTE = 0.25
+#: Runs of the estimate of the number of novel classes (other seeds, other held-out rows)
+#: whose range is ``n_novel_range_``.
+_ESTIMATE_RUNS = 3
+#: Splits of the known classes, some hidden, on which the estimate is checked.
+_CHECK_SPLITS = 2
 
 
 class NovelClassDiscovery(BaseEstimator):
@@ -33,8 +40,14 @@ class NovelClassDiscovery(BaseEstimator):
     Parameters
     ----------
     method : {"kmeans", "spectral", "pbn", "tabularncd", "gcd-kmeans", "gcd-gmm"}, \
-default="kmeans"
-        Novel class discovery (every unlabeled row is taken to be novel):
+default="gcd-kmeans"
+        Generalized category discovery (the default: each unlabeled row may belong to a
+        known class or to a novel one, and the method decides which):
+        ``"gcd-kmeans"`` (semi-supervised k-means, labeled rows keep their class) and
+        ``"gcd-gmm"`` (a Gaussian mixture started from it).
+
+        Novel class discovery (every unlabeled row is taken to be novel; use it only when
+        that is known to hold):
 
         - ``"kmeans"``: NCD k-means, known centroids fixed at the known classes' means,
           novel centroids learned on the unlabeled rows;
@@ -47,15 +60,16 @@ default="kmeans"
           with top-k cosine pairwise pseudo-labels and consistency against SMOTE-NC-style
           augmentations; unlabeled rows go to the clustering head's argmax. ``"auto"``
           counts novel classes in the pretrained latent space.
-
-        Generalized category discovery (unlabeled rows may also be known classes):
-        ``"gcd-kmeans"`` (semi-supervised k-means, labeled rows keep their class) and
-        ``"gcd-gmm"`` (a Gaussian mixture started from it).
     n_novel : "auto" or int, default="auto"
-        The number of novel classes; ``"auto"`` picks the k with the best mean silhouette
-        among the unlabeled rows (in PBN's latent space for ``"pbn"``), from 2 to ``k_max``.
-        For GCD methods, ``"auto"`` estimates the total number of clusters of all rows and
-        subtracts the known classes (at least 1).
+        The number of novel classes; ``"auto"`` estimates it. NCD methods pick the k with
+        the best mean silhouette among the unlabeled rows (in PBN's latent space for
+        ``"pbn"``), from 2 to ``k_max``. GCD methods hold out 30% of each known class's
+        labels and, for 1 to ``k_max`` novel clusters, score how many of those rows GCD
+        k-means puts back in their class; among the counts within one standard error of
+        the best, the clustering with the best silhouette wins
+        (:func:`fewlabels.discovery.estimate_n_novel_gcd`). Either estimate is repeated
+        with other seeds (``n_novel_range_``) and checked on known classes hidden as if
+        novel (``n_novel_check_``).
     k_max : int, default=20
     pbn_epochs : int, default=200
         Most PBN training epochs (the paper trains 200).
@@ -89,7 +103,22 @@ default="kmeans"
     representation_ : ndarray of shape (n_samples, n_dims)
         The space that was clustered (standardized features, or PBN's latent space).
     silhouette_ : dict or None
-        Mean silhouette per k when ``n_novel="auto"``.
+        Mean silhouette per k when ``n_novel="auto"`` (per number of novel clusters for
+        GCD methods, whose held-out scores are in ``details_["probe_accuracy"]``).
+    n_novel_range_ : tuple of int or None
+        The smallest and largest estimate over repeated runs of the estimate (other seeds;
+        for GCD, other held-out rows), when ``n_novel="auto"``.
+    n_novel_check_ : list of dict
+        The estimate checked on the known classes: in each split some known classes are
+        hidden (their rows are the only unlabeled rows) and ``{"true", "estimated"}``
+        compares their number with the estimate. Empty when ``n_novel`` was given or
+        there are too few known classes to hide some.
+    cluster_silhouette_ : float or None
+        Mean silhouette of the result (every row in its class or cluster, in the
+        clustered space; on at most 2,000 rows).
+    warnings_ : list of str
+        What the result's reader must know, in words (weak cluster structure, an
+        estimate that missed on hidden known classes).
     details_ : dict
         Method specifics (chosen spectral parameters, PBN's history, ...).
     """
@@ -107,7 +136,7 @@ default="kmeans"
 
     def __init__(
         self,
-        method: str = "kmeans",
+        method: str = "gcd-kmeans",
         *,
         n_novel: Any = "auto",
         k_max: int = 20,
@@ -174,6 +203,7 @@ default="kmeans"
                 "give n_novel"
             )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._seed = seed
         self.details_: dict[str, Any] = {}
         Z = Xn
         if self.method == "pbn":
@@ -209,20 +239,19 @@ default="kmeans"
             self.silhouette_ = deep_result["silhouette"]
             n_novel = deep_result["n_novel"]
         self.representation_ = Z
+        self.n_novel_range_: tuple[int, int] | None = None
+        self.n_novel_check_: list[dict[str, int]] = []
         if deep_result is None and self.n_novel == "auto":
-            if gcd:
-                k, self.silhouette_ = A.estimate_n_clusters(
-                    Z,
-                    n_known + 1,
-                    max(n_known + 1, min(self.k_max + n_known, len(Z) - 1)),
-                    random_state=seed,
-                )
-                n_novel = max(1, k - n_known)
-            else:
-                n_novel, self.silhouette_ = A.estimate_n_clusters(
-                    Z[unl], 2, min(self.k_max, n_u - 1), random_state=seed
-                )
-            logger.info("estimated %d novel class(es)", n_novel)
+            n_novel, self.silhouette_ = self._estimate(Z, codes, n_known, seed)
+            runs = [n_novel]
+            runs += [
+                self._estimate(Z, codes, n_known, seed + r)[0] for r in range(1, _ESTIMATE_RUNS)
+            ]
+            self.n_novel_range_ = (int(min(runs)), int(max(runs)))
+            self.n_novel_check_ = self._check_on_hidden(Z, codes, seed)
+            logger.info(
+                "estimated %d novel class(es) (runs: %d to %d)", n_novel, *self.n_novel_range_
+            )
         elif deep_result is None:
             n_novel = int(self.n_novel)
         self.n_novel_ = n_novel
@@ -267,7 +296,73 @@ default="kmeans"
         self.confidence_ = np.ones(len(codes))
         self.confidence_[unl] = conf_u
         self.unlabeled_ = unl
+        assigned = codes.copy()
+        assigned[unl] = assign
+        self.cluster_silhouette_ = _silhouette(Z, assigned, seed)
+        self.warnings_ = self._warnings()
+        for w in self.warnings_:  # the CLI and the report show them
+            logger.info("%s", w)
         return self
+
+    # ------------------------------------------------------------------ estimate
+    def _estimate(
+        self, Z: np.ndarray, codes: np.ndarray, n_known: int, seed: int
+    ) -> tuple[int, dict[int, float]]:
+        """(number of novel classes, silhouette per candidate) for ``n_novel="auto"``."""
+        unl = codes == UNLABELED
+        n_u = int(unl.sum())
+        if self.method.startswith("gcd"):
+            k, probe, sil = A.estimate_n_novel_gcd(
+                Z, codes, n_known, min(self.k_max, max(1, n_u - 1)), n_init=10, random_state=seed
+            )
+            self.details_.setdefault("probe_accuracy", probe)
+            return int(k), sil
+        Zu = Z[unl]
+        if seed != self._seed:  # a repeat: another seed on 80% of the unlabeled rows
+            rng = np.random.default_rng(seed)
+            Zu = Zu[rng.choice(n_u, max(3, int(0.8 * n_u)), replace=False)]
+        k, sil = A.estimate_n_clusters(Zu, 2, min(self.k_max, len(Zu) - 1), random_state=seed)
+        return int(k), sil
+
+    def _check_on_hidden(self, Z: np.ndarray, codes: np.ndarray, seed: int) -> list[dict[str, int]]:
+        """The estimate on known classes hidden as if novel (the only unlabeled rows)."""
+        from .tuning import hidden_class_splits
+
+        min_hidden = 1 if self.method.startswith("gcd") else 2
+        n_known = len(np.unique(codes[codes != UNLABELED]))
+        if n_known < 2 + min_hidden:
+            return []
+        rows = np.flatnonzero(codes != UNLABELED)
+        out = []
+        splits = hidden_class_splits(codes, _CHECK_SPLITS, 0.5, seed, min_hidden=min_hidden)
+        for s, hidden in enumerate(splits):
+            sub = codes[rows]
+            visible = np.setdiff1d(np.unique(sub), hidden)
+            remap = np.full(sub.max() + 1, UNLABELED)
+            remap[visible] = np.arange(len(visible))
+            k, _ = self._estimate(Z[rows], remap[sub], len(visible), seed + 100 + s)
+            out.append({"true": int(len(hidden)), "estimated": int(k)})
+        return out
+
+    def _warnings(self) -> list[str]:
+        out = []
+        sil = self.cluster_silhouette_
+        if sil is not None and sil < WEAK_SILHOUETTE:
+            out.append(
+                f"the cluster structure is weak (mean silhouette {sil:.2f}, below "
+                f"{WEAK_SILHOUETTE}): the clusters overlap, so the number of novel classes and "
+                "the rows' assignments are uncertain; check the typical rows of each cluster "
+                "before naming it"
+            )
+        missed = [c for c in self.n_novel_check_ if c["estimated"] != c["true"]]
+        if missed:
+            shown = ", ".join(f"{c['estimated']} for {c['true']}" for c in self.n_novel_check_)
+            out.append(
+                f"on known classes hidden as if novel, the estimate of the number of novel "
+                f"classes found {shown}; treat n_novel={self.n_novel_} as a rough guide and "
+                "give --n-novel if you know it"
+            )
+        return out
 
     def _features(self, X: Any) -> np.ndarray:
         """The encoded table; numeric columns back in their own units unless standardizing."""
@@ -307,3 +402,16 @@ default="kmeans"
             return self.cluster_names_[n_known + nearest]
         nearest, _ = A.assignment_confidence(Z, self.centroids_)  # a new row may be known
         return self.cluster_names_[nearest]
+
+
+def _silhouette(Z: np.ndarray, labels: np.ndarray, seed: int, max_rows: int = 2000) -> float | None:
+    """Mean silhouette of ``labels`` in ``Z`` (on at most ``max_rows`` rows)."""
+    from sklearn.metrics import silhouette_score
+
+    rows = np.arange(len(Z))
+    if len(Z) > max_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(len(Z), max_rows, replace=False))
+    n_labels = len(np.unique(labels[rows]))
+    if n_labels < 2 or n_labels >= len(rows):
+        return None
+    return float(silhouette_score(Z[rows], labels[rows]))

@@ -28,13 +28,30 @@ def _report(frame_u: pd.DataFrame, model: Any, target: str, method: str) -> str:
     names = list(model.cluster_names_)
     sizes = pd.Series(labels).value_counts()
     novel = [n for n in names if str(n).startswith("novel-")]
+    warnings = list(getattr(model, "warnings_", []))
     sections = [
+        *(
+            [
+                Section(
+                    "Warnings", "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in warnings) + "</ul>"
+                )
+            ]
+            if warnings
+            else []
+        ),
         Section(
             "Summary",
             f"<p>{len(labels):,} unlabeled rows; {len(model.known_classes_)} known classes "
             f"in <code>{esc(target)}</code>; method <code>{esc(method)}</code>; "
             f"<b>{model.n_novel_} novel cluster(s)</b>"
-            + (" (number estimated by silhouette)" if model.silhouette_ else "")
+            + (f" (estimated; {esc(_estimate_words(model))})" if model.silhouette_ else "")
+            + f"; {int(np.mean([n in novel for n in labels]) * 100 + 0.5)}% of the unlabeled "
+            "rows are placed in a novel cluster"
+            + (
+                f"; mean silhouette {model.cluster_silhouette_:.2f}"
+                if getattr(model, "cluster_silhouette_", None) is not None
+                else ""
+            )
             + ".</p>",
         ),
         Section(
@@ -58,7 +75,7 @@ def _report(frame_u: pd.DataFrame, model: Any, target: str, method: str) -> str:
     from sklearn.decomposition import PCA
 
     P = PCA(2, random_state=0).fit_transform(Z) if Z.shape[1] > 2 else Z[:, :2]
-    fig = Figure(figsize=(6.5, 4.5))
+    fig = Figure(figsize=(8.0, 4.5))
     ax = fig.add_subplot()
     lab = ~model.unlabeled_
     ax.scatter(P[lab, 0], P[lab, 1], s=6, c="#bbbbbb", label="labeled (known classes)")
@@ -69,7 +86,17 @@ def _report(frame_u: pd.DataFrame, model: Any, target: str, method: str) -> str:
             ax.scatter(Pu[rows, 0], Pu[rows, 1], s=8, label=str(n), color=f"C{i % 10}")
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
-    ax.legend(fontsize=7, markerscale=2, loc="best")
+    # beside the plot, never over it: one column, two past 16 entries
+    n_entries = len(ax.get_legend_handles_labels()[1])
+    ax.legend(
+        fontsize=7,
+        markerscale=2,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        ncol=1 if n_entries <= 16 else 2,
+        frameon=False,
+    )
     sections.append(
         Section(
             "2-D projection",
@@ -108,12 +135,23 @@ def _report(frame_u: pd.DataFrame, model: Any, target: str, method: str) -> str:
     return render_page(f"fewlabels discover: {target}", sections)
 
 
+def _estimate_words(model: Any) -> str:
+    """How the number of novel classes was estimated, its range and its check, in words."""
+    lo, hi = getattr(model, "n_novel_range_", None) or (model.n_novel_, model.n_novel_)
+    parts = [f"{lo} to {hi} over repeated runs" if lo != hi else f"{lo} in every repeated run"]
+    checks = getattr(model, "n_novel_check_", [])
+    if checks:
+        shown = ", ".join(f"{c['estimated']} for {c['true']}" for c in checks)
+        parts.append(f"on known classes hidden as if novel it found {shown}")
+    return "; ".join(parts)
+
+
 def discover_table(
     data: Any,
     target: str,
     out: str | os.PathLike[str] | None = None,
     *,
-    method: str = "kmeans",
+    method: str = "gcd-kmeans",
     n_novel: Any = "auto",
     unlabeled_value: Any = None,
     standardize: bool = True,
@@ -175,6 +213,11 @@ def _write(
         "known_classes": [str(c) for c in model.known_classes_],
         "n_novel": int(model.n_novel_),
         "novel_estimated": n_novel == "auto",
+        "n_novel_range": list(model.n_novel_range_) if model.n_novel_range_ else None,
+        "n_novel_check": model.n_novel_check_,
+        "cluster_silhouette": model.cluster_silhouette_,
+        "novel_share": float(result["is_novel"].mean()) if len(result) else 0.0,
+        "warnings": list(model.warnings_),
         "cluster_sizes": {str(k): int(v) for k, v in counts.items()},
         "paths": {k: str(v) for k, v in paths.items()},
     }

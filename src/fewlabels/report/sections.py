@@ -21,7 +21,12 @@ def _figure(width: float = 6.0, height: float = 3.0) -> Any:
 def data_section(
     n_rows: int, target: str, labels: pd.Series, labeled: np.ndarray, schema: dict[str, Any]
 ) -> Section:
-    counts = labels[labeled].astype(str).value_counts().sort_index()
+    # the labels as the target parsed them (ints stay ints, strings keep their spelling)
+    given = pd.Series(labels[labeled].to_numpy())
+    try:
+        counts = given.value_counts().sort_index()
+    except TypeError:  # values that do not sort together
+        counts = given.value_counts()
     kinds: dict[str, int] = {}
     for c in schema["columns"]:
         kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
@@ -102,6 +107,7 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
                 f"{np.mean(evidence['method_balanced']):.3f}",
             )
         )
+    rows.append(_majority_row(evidence))
     parts = [
         f'<p class="verdict {cls}">{esc(evidence["verdict"])}</p>',
         f"<p>Stratified {evidence['n_splits']}-fold cross-validation on the labeled rows, repeated "
@@ -210,6 +216,7 @@ def _portfolio_section(evidence: dict[str, Any]) -> Section:
                     f"{m.std():.3f}",
                     f"{np.mean(evidence['method_balanced']):.3f}",
                 ),
+                _majority_row(evidence),
             ],
             numeric_cols=[1, 2, 3],
         ),
@@ -235,6 +242,21 @@ def _portfolio_section(evidence: dict[str, Any]) -> Section:
     if skipped:
         parts.append("<h3>Members not used</h3>" + table(["member", "why"], skipped))
     return Section("The evidence", "".join(parts), "evidence")
+
+
+def _majority_row(evidence: dict[str, Any]) -> tuple[str, str, str, str]:
+    """The majority-class baseline on the same folds: always the training folds' most
+    common class (balanced accuracy 1 / classes)."""
+    maj = evidence.get("majority_scores") or []
+    k = evidence.get("n_classes")
+    if not maj:
+        return ("majority class (baseline)", "–", "–", "–")
+    return (
+        "always the majority class (baseline)",
+        f"{np.mean(maj):.3f}",
+        f"{np.std(maj):.3f}",
+        f"{1 / k:.3f}" if k else "–",
+    )
 
 
 def warnings_section(warnings: list[str]) -> Section:
@@ -280,13 +302,4 @@ def predictions_section(
     ax.set_ylabel("rows")
     ax.legend(fontsize=8)
     parts.append(figure_to_img(fig, "histogram of prediction confidence"))
-    low = np.argsort(confidence)[:10]
-    parts.append("<h3>Least confident predictions</h3>")
-    parts.append(
-        table(
-            ["row", "predicted", "confidence", "labeled"],
-            [(int(i), pred.iloc[i], f"{confidence[i]:.3f}", bool(labeled[i])) for i in low],
-            numeric_cols=[0, 2],
-        )
-    )
     return Section("The predictions", "".join(parts), "predictions")

@@ -1,0 +1,92 @@
+"""``fewlabels check``: find the labels of a table that look wrong (confident learning)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .app import (
+    AsJson,
+    Debug,
+    MissingValues,
+    Quiet,
+    Seed,
+    UnlabeledValue,
+    _emit,
+    _guard,
+    _progress,
+    _setup_logging,
+    app,
+    out_console,
+)
+
+__all__ = ["check"]
+
+
+@app.command()
+@_guard
+def check(
+    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
+    target: Annotated[
+        str,
+        typer.Option("--target", "-t", help="The label column; blank cells are unlabeled rows."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for label_issues.csv and report.html."),
+    ] = Path("fewlabels-check"),
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            "-m",
+            help="The method whose out-of-fold probabilities judge the labels (see "
+            "'fewlabels methods'; a semi-supervised one also learns from the unlabeled rows).",
+        ),
+    ] = "supervised",
+    filter_by: Annotated[
+        str,
+        typer.Option(
+            "--filter-by",
+            help="prune_by_noise_rate (default), prune_by_class, both or confident_learning.",
+        ),
+    ] = "prune_by_noise_rate",
+    cv: Annotated[int, typer.Option("--cv", min=2, help="Folds over the labeled rows.")] = 5,
+    unlabeled_value: UnlabeledValue = None,
+    missing_values: MissingValues = None,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Find labels that look wrong: a ranked label_issues.csv and a report with the noise
+    per class."""
+    from ..noise.workflow import check_table
+
+    _setup_logging(quiet, as_json)
+    with _progress(not (quiet or as_json)) as progress:
+        summary = check_table(
+            data,
+            target,
+            out,
+            method=method,
+            filter_by=filter_by,
+            cv=cv,
+            unlabeled_value=unlabeled_value,
+            random_state=seed,
+            missing_values=missing_values,
+            progress=progress,
+        )
+    _emit(summary, as_json)
+    if not (quiet or as_json):
+        t = Table(show_header=False, box=None)
+        t.add_row("labeled rows", f"{summary['labeled_rows']:,} of {summary['rows']:,}")
+        t.add_row("label issues", f"{summary['issues']:,} ({summary['issue_share']:.1%})")
+        t.add_row("estimated noise", f"{summary['estimated_noise_share']:.1%}")
+        t.add_row("out-of-fold accuracy", f"{summary['oof_accuracy']:.3f}")
+        for k, v in summary["paths"].items():
+            t.add_row(k, v)
+        out_console.print(t)
