@@ -40,7 +40,7 @@ def temper(P: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def fit_temperature(
-    P: np.ndarray, y: np.ndarray, bounds: tuple[float, float] = (0.25, 4.0)
+    P: np.ndarray, y: np.ndarray, bounds: tuple[float, float] = (0.25, 4.0), xatol: float = 1e-3
 ) -> float:
     """The temperature (within ``bounds``) that minimises the log loss of ``temper(P, T)``.
 
@@ -66,7 +66,7 @@ def fit_temperature(
         return -float(np.mean(log_q[rows, y]))
 
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    res = minimize_scalar(loss, bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+    res = minimize_scalar(loss, bounds=(lo, hi), method="bounded", options={"xatol": xatol})
     return float(np.exp(res.x))
 
 

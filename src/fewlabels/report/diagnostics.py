@@ -27,8 +27,6 @@ __all__ = [
     "reliability_bins",
 ]
 
-_EPS = 1e-12
-
 
 def majority_baseline(codes: np.ndarray, n_classes: int) -> dict[str, Any]:
     """Accuracy and balanced accuracy of always predicting the most common class of ``codes``.
@@ -107,29 +105,25 @@ def expected_calibration_error(proba: np.ndarray, codes: np.ndarray, n_bins: int
 
 
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
-    """Probabilities softened (temperature > 1) or sharpened (< 1); the order per row stays.
+    """Probabilities softened (temperature > 1) or sharpened (< 1); the order per row stays
+    (:func:`fewlabels.auto.ensemble.temper`, which auto's member calibration uses too).
 
     Examples
     --------
     >>> apply_temperature(np.array([[0.8, 0.2]]), 1.0).round(3).tolist()
     [[0.8, 0.2]]
     """
-    logits = np.log(np.clip(proba, _EPS, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    e = np.exp(logits)
-    return e / e.sum(axis=1, keepdims=True)
+    from ..auto.ensemble import temper
+
+    return temper(proba, temperature)
 
 
 def fit_temperature(proba: np.ndarray, codes: np.ndarray) -> float:
-    """The temperature in [0.05, 20] that minimises the log loss of ``proba`` on ``codes``."""
-    from scipy.optimize import minimize_scalar
+    """The temperature in [0.05, 20] that minimises the log loss of ``proba`` on ``codes``
+    (:func:`fewlabels.auto.ensemble.fit_temperature` with the report's wider bounds)."""
+    from ..auto.ensemble import fit_temperature as fit
 
-    def nll(log_t: float) -> float:
-        p = apply_temperature(proba, float(np.exp(log_t)))
-        return float(-np.mean(np.log(np.clip(p[np.arange(len(codes)), codes], _EPS, 1.0))))
-
-    res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(res.x))
+    return fit(proba, codes, bounds=(0.05, 20.0), xatol=1e-5)
 
 
 def calibration(
