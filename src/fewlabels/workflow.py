@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,17 +161,23 @@ def _predictions_frame(
     return out
 
 
-def output_paths(out: Any, names: dict[str, str], data: Any) -> dict[str, Path]:
-    """``{key: out / file name}`` for a run's outputs, after checking that ``out`` is not a
-    file and that no output would overwrite the input ``data``. Empty when ``out`` is None."""
+@contextlib.contextmanager
+def open_outputs(
+    out: Any, names: dict[str, str], data: Any
+) -> Iterator[tuple[dict[str, Path], Run | None]]:
+    """Check, lock and stage a run's output folder before any work; publish it on a clean exit.
+
+    Yields ``({key: out / file name}, run)``; with ``out=None`` (nothing to write),
+    ``({}, None)``. Refuses an output that would overwrite the input ``data``; the folder
+    checks themselves are :meth:`Run.open`'s.
+    """
     if out is None:
-        return {}
-    out_dir = Path(out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir} is a file; give a folder")
-    paths = {key: out_dir / name for key, name in names.items()}
+        yield {}, None
+        return
+    paths = {key: Path(out) / name for key, name in names.items()}
     _check_not_input(list(paths.values()), data)
-    return paths
+    with Run.open(out, set(names.values())) as run:
+        yield paths, run
 
 
 def _check_not_input(outputs: list[Path], data: Any) -> None:
@@ -251,10 +257,7 @@ def fit_table(
     if fmt not in {"csv", "parquet"}:
         raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
     names = {"model": "model.skops", "predictions": f"predictions.{fmt}", "report": "report.html"}
-    paths = output_paths(out, names, data)
-    with contextlib.ExitStack() as stack:
-        # checked, locked and staged before any work; published together at the end
-        run = stack.enter_context(Run.open(out, set(names.values()))) if out is not None else None
+    with open_outputs(out, names, data) as (paths, run):
         return _fit_and_write(
             spec,
             model,

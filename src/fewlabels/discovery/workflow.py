@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from typing import Any
@@ -164,8 +163,7 @@ def discover_table(
     cluster and a ``confidence``) and ``report.html`` into ``out``. Returns a summary.
     """
     from ..data.io import read_table
-    from ..data.publish import Run
-    from ..workflow import output_paths, prepare_target
+    from ..workflow import open_outputs, prepare_target
     from .estimator import NovelClassDiscovery
 
     frame = read_table(data, missing_values=missing_values)
@@ -176,9 +174,7 @@ def discover_table(
             "target blank on the rows whose class is unknown"
         )
     names = {"discoveries": "discoveries.csv", "report": "report.html"}
-    paths = output_paths(out, names, data)
-    with contextlib.ExitStack() as stack:  # checked and locked before any work
-        run = stack.enter_context(Run.open(out, set(names.values()))) if out is not None else None
+    with open_outputs(out, names, data) as (paths, run):  # checked and locked before any work
         model = NovelClassDiscovery(
             method, n_novel=n_novel, standardize=standardize, random_state=random_state
         ).fit(X, y)

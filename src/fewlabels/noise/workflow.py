@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -74,9 +73,8 @@ def check_table(
         ``probability`` (the suggestion's out-of-fold probability).
     """
     from ..data.io import read_table
-    from ..data.publish import Run
     from ..methods import get_method, make_model
-    from ..workflow import output_paths, prepare_target
+    from ..workflow import open_outputs, prepare_target
 
     report = progress or (lambda stage, done, total: None)
     if filter_by not in FILTERS:
@@ -88,9 +86,7 @@ def check_table(
     frame = read_table(data, missing_values=missing_values)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
     names = {"issues": "label_issues.csv", "report": "report.html"}
-    paths = output_paths(out, names, data)
-    with contextlib.ExitStack() as stack:  # checked and locked before any work
-        run = stack.enter_context(Run.open(out, set(names.values()))) if out is not None else None
+    with open_outputs(out, names, data) as (paths, run):  # checked and locked before any work
         return _check_and_write(
             frame,
             X,

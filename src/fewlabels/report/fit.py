@@ -25,7 +25,7 @@ from .diagnostics import (
     permutation_importance,
     reliability_bins,
 )
-from .html import Section, esc, figure_to_img, table
+from .html import Section, beside, esc, figure_to_img, table
 
 __all__ = ["diagnose", "diagnostics_sections", "next_section"]
 
@@ -326,7 +326,7 @@ def diagnostics_sections(diag: dict[str, Any]) -> list[Section]:
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("confidence (top-class probability)")
         ax.set_ylabel("share right")
-        ax.legend(fontsize=9, loc="upper left", frameon=True)
+        beside(ax, fontsize=9)
         parts.append(figure_to_img(fig, "reliability diagram"))
         after = cal["ece_calibrated"]
         text = (

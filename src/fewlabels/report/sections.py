@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .html import Section, esc, figure_to_img, table
+from .html import Section, beside, esc, figure_to_img, table
 
 __all__ = ["data_section", "evidence_section", "method_section", "predictions_section"]
 
@@ -141,7 +141,7 @@ def evidence_section(evidence: dict[str, Any] | None) -> Section:
         )
         ax.set_yticks([])
         ax.set_xlabel(f"accuracy of {evidence['method']} minus {evidence['baseline']}, per fold")
-        ax.legend(loc="upper right", fontsize=8)
+        beside(ax, fontsize=8)
         parts.append(figure_to_img(fig, "gain over the supervised baseline per fold"))
         parts.append(
             '<p class="note">Folds share training rows, so the interval is somewhat optimistic.</p>'
@@ -300,6 +300,6 @@ def predictions_section(
     )
     ax.set_xlabel("confidence (probability of the predicted class)")
     ax.set_ylabel("rows")
-    ax.legend(fontsize=8)
+    beside(ax, fontsize=8)
     parts.append(figure_to_img(fig, "histogram of prediction confidence"))
     return Section("The predictions", "".join(parts), "predictions")
