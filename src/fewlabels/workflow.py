@@ -87,15 +87,12 @@ def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def prepare_target(
+def split_target(
     frame: pd.DataFrame, target: str, unlabeled_value: Any = None
-) -> tuple[pd.DataFrame, Target, np.ndarray]:
-    """Split a table into features and its target, parsed once.
-
-    Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` the parsed
-    :class:`~fewlabels.data.Target` (every estimator's ``fit`` takes it as is, so nothing
-    parses the column again), and the boolean labeled mask.
-    """
+) -> tuple[pd.DataFrame, Target]:
+    """``(X, y)``: the table without its target column, and the target parsed once as class
+    labels. No check on how many rows are labeled (a cold start may have none); see
+    :func:`prepare_target` for a fit's checks."""
     if target not in frame.columns:
         cols = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
         raise InputError(
@@ -107,6 +104,20 @@ def prepare_target(
         raise InputError(
             f"target column {target!r} cannot be used as class labels ({exc}); give discrete labels"
         ) from None
+    return frame.drop(columns=[target]), enc
+
+
+def prepare_target(
+    frame: pd.DataFrame, target: str, unlabeled_value: Any = None
+) -> tuple[pd.DataFrame, Target, np.ndarray]:
+    """Split a table into features and its target, parsed once, for a fit.
+
+    Returns ``(X, y, labeled)``: ``X`` without the target column, ``y`` the parsed
+    :class:`~fewlabels.data.Target` (every estimator's ``fit`` takes it as is, so nothing
+    parses the column again), and the boolean labeled mask. Refuses a target with no label
+    or a single class.
+    """
+    X, enc = split_target(frame, target, unlabeled_value)
     placeholder = placeholder_hint(frame[target]) if unlabeled_value is None else None
     also = f"; {placeholder}" if placeholder else ""
     if enc.n_labeled == 0:
@@ -128,7 +139,7 @@ def prepare_target(
         )
     if placeholder:  # the placeholder is a class now: say so, the fit goes on
         logger.warning("target column %r: %s", target, placeholder)
-    return frame.drop(columns=[target]), enc, enc.labeled
+    return X, enc, enc.labeled
 
 
 def _predictions_frame(
@@ -175,12 +186,13 @@ def open_outputs(
         yield {}, None
         return
     paths = {key: Path(out) / name for key, name in names.items()}
-    _check_not_input(list(paths.values()), data)
+    check_not_input(list(paths.values()), data)
     with Run.open(out, set(names.values())) as run:
         yield paths, run
 
 
-def _check_not_input(outputs: list[Path], data: Any) -> None:
+def check_not_input(outputs: list[Path], data: Any) -> None:
+    """Refuse an output path that is the input file ``data``."""
     if isinstance(data, (str, os.PathLike)):
         src = Path(data).resolve()
         for p in outputs:
@@ -508,7 +520,7 @@ def predict_table(
         cal = loaded.metadata.get("calibration") or {}
         temperature = float(cal["temperature"]) if cal.get("apply") else None
     if out is not None:
-        _check_not_input([Path(out)], data)
+        check_not_input([Path(out)], data)
     frame = read_table(data, missing_values=missing_values)  # as the model's table was read
     P = model.predict_proba(frame)
     pred = labels_from_proba(model, P)

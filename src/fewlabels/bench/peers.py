@@ -75,6 +75,12 @@ def _auto_balanced(seed: Any) -> Any:
     return AutoClassifier(random_state=seed, metric="balanced_accuracy")
 
 
+def _auto_calibrated(seed: Any) -> Any:
+    from ..auto import AutoClassifier
+
+    return AutoClassifier(random_state=seed, calibrate=True)
+
+
 def _builtin_peers() -> list[Method]:
     peers = [
         # auto tuned for balanced accuracy (a binary threshold chosen out of fold)
@@ -85,7 +91,16 @@ def _builtin_peers() -> list[Method]:
             _auto_balanced,
             family="auto",
             listed=False,
-        )
+        ),
+        # auto with its members temperature-scaled out of fold before they are averaged
+        Method(
+            "auto-calibrated",
+            "auto with calibrate=True",
+            "native",
+            _auto_calibrated,
+            family="auto",
+            listed=False,
+        ),
     ]
     for name in ("lightgbm", "hgb", "rf", "logreg"):
         peers.append(

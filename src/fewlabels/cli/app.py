@@ -37,6 +37,12 @@ app = typer.Typer(
 out_console = Console()
 err_console = Console(stderr=True)
 
+#: the input table and its target column, as every command that reads one takes them
+DataFile = Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")]
+TargetColumn = Annotated[
+    str,
+    typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows."),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 AsJson = Annotated[
     bool, typer.Option("--json", help="Print a JSON summary on stdout (for scripts).")
@@ -185,11 +191,8 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
 @app.command()
 @_guard
 def fit(
-    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
-    target: Annotated[
-        str,
-        typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows."),
-    ],
+    data: DataFile,
+    target: TargetColumn,
     method: Annotated[
         str,
         typer.Option(
@@ -552,11 +555,8 @@ def _peers(as_json: bool) -> None:
 @app.command()
 @_guard
 def discover(
-    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
-    target: Annotated[
-        str,
-        typer.Option("--target", "-t", help="The class column; blank cells are unlabeled rows."),
-    ],
+    data: DataFile,
+    target: TargetColumn,
     n_novel: Annotated[
         str,
         typer.Option(
@@ -744,3 +744,5 @@ def run() -> None:
 
 # commands kept in their own modules register themselves on ``app`` when imported
 from . import check as _check  # noqa: E402, F401
+from . import query as _query  # noqa: E402, F401
+from . import weak as _weak  # noqa: E402, F401

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
 from .app import (
     AsJson,
+    DataFile,
     Debug,
     MissingValues,
     Quiet,
     Seed,
+    TargetColumn,
     UnlabeledValue,
     _emit,
     _guard,
@@ -29,11 +31,8 @@ __all__ = ["check"]
 @app.command()
 @_guard
 def check(
-    data: Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")],
-    target: Annotated[
-        str,
-        typer.Option("--target", "-t", help="The label column; blank cells are unlabeled rows."),
-    ],
+    data: DataFile,
+    target: TargetColumn,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Folder for label_issues.csv and report.html."),
@@ -48,10 +47,10 @@ def check(
         ),
     ] = "supervised",
     filter_by: Annotated[
-        str,
+        Literal["prune_by_noise_rate", "prune_by_class", "both", "confident_learning"],
         typer.Option(
             "--filter-by",
-            help="prune_by_noise_rate (default), prune_by_class, both or confident_learning.",
+            help="Which confident-learning filter flags a label.",
         ),
     ] = "prune_by_noise_rate",
     cv: Annotated[int, typer.Option("--cv", min=2, help="Folds over the labeled rows.")] = 5,
