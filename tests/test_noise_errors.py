@@ -379,3 +379,24 @@ def test_fit_report_warns_when_labels_look_noisy(global_random_seed):
     ev_clean = SimpleNamespace(oof_rows=np.arange(500), oof_proba=P_clean)
     assert noisy_labels_warning(ev_clean, parse_target(clean)) == []
     assert noisy_labels_warning(SimpleNamespace(), parse_target(clean)) == []  # no OOF kept
+
+
+def test_no_noisy_label_warning_from_a_model_at_the_majority_rate(global_random_seed):
+    # a churn-like table where the features barely predict the target: the out-of-fold
+    # model is confident and often wrong, but no better than always saying "stay"
+    from types import SimpleNamespace
+
+    from fewlabels.data.labels import parse_target
+    from fewlabels.noise.cleaning import noisy_labels_warning
+    from fewlabels.noise.errors import find_label_issues
+
+    rng = np.random.default_rng(global_random_seed)
+    y = np.where(rng.random(300) < 0.72, "stay", "churn")
+    p_stay = 0.5 + 0.5 * rng.beta(0.5, 0.5, 300)  # "stay" for every row, often confidently
+    P = np.c_[1 - p_stay, p_stay]  # columns: churn, stay (sorted classes)
+    codes = parse_target(y).codes
+    confident_misses = find_label_issues(codes, P, "prune_by_noise_rate") & (P.max(axis=1) >= 0.8)
+    assert confident_misses.sum() >= 0.05 * len(y)  # what the warning would have counted
+    assert np.mean(P.argmax(axis=1) == codes) == np.mean(y == "stay")  # the majority rate
+    ev = SimpleNamespace(oof_rows=np.arange(300), oof_proba=P)
+    assert noisy_labels_warning(ev, parse_target(y)) == []

@@ -314,7 +314,9 @@ def noisy_labels_warning(evidence: Any, target: Target) -> list[str]:
     probabilities the evidence kept (``oof_rows``, ``oof_proba``); empty otherwise.
 
     It counts the rows confident learning flags whose out-of-fold prediction is also
-    confident (probability >= 0.8): an uncertain model on a hard table does not trigger it.
+    confident (probability >= 0.8): an uncertain model on a hard table does not trigger it,
+    nor does a model whose out-of-fold accuracy is within two standard errors of the
+    majority-class rate.
     """
     rows = getattr(evidence, "oof_rows", None)
     P = getattr(evidence, "oof_proba", None)
@@ -324,6 +326,12 @@ def noisy_labels_warning(evidence: Any, target: Target) -> list[str]:
     P = P / np.maximum(P.sum(axis=1, keepdims=True), 1e-12)
     codes = target.codes[np.asarray(rows)]
     if codes.min() < 0 or len(np.unique(codes)) < 2:
+        return []
+    # a model no better than always predicting the majority class cannot judge labels:
+    # its confident misses say the features are weak, not that the labels are wrong
+    majority = np.bincount(codes).max() / len(codes)
+    accuracy = float(np.mean(P.argmax(axis=1) == codes))
+    if accuracy <= majority + 2 * np.sqrt(majority * (1 - majority) / len(codes)):
         return []
     mask = find_label_issues(codes, P, "prune_by_noise_rate") & (P.max(axis=1) >= _CONFIDENT)
     n = int(mask.sum())
