@@ -614,3 +614,13 @@ def test_plan_bad_input_is_one_line_exit_2(tmp_path, capsys):
     code = main(["plan", str(path), "-t", "label", "-m", "supervised-logreg"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "planner" in err
+
+
+def test_kcenter_greedy_never_picks_a_row_twice_among_duplicates():
+    from fewlabels.active.utilities import kcenter_greedy
+
+    X = np.array([[0.0], [0.0], [1.0], [1.0], [1.0]])
+    picked, _ = kcenter_greedy(X, 4, centres=[[0.0]])
+    assert len(set(picked.tolist())) == 4
+    picked, _ = kcenter_greedy(X, 5)
+    assert sorted(picked.tolist()) == [0, 1, 2, 3, 4]

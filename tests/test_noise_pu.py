@@ -269,3 +269,16 @@ def test_other_bad_input():
 )
 def test_sklearn_compatible_methods(estimator, check):
     check(estimator)
+
+
+def test_positive_label_holds_when_the_target_is_parsed_upstream():
+    from fewlabels.data.labels import encode_target
+    from fewlabels.noise import PUClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(3, 1, (100, 2))]
+    y = np.array(["b"] * 100 + ["a"] * 30 + [None] * 70, dtype=object)  # "a" < "b"
+    raw = PUClassifier(positive_label="a", random_state=0).fit(X, y)
+    parsed = PUClassifier(positive_label="a", random_state=0).fit(X, encode_target(y))
+    assert raw.classes_.tolist() == parsed.classes_.tolist() == ["b", "a"]
+    np.testing.assert_array_equal(raw.predict(X), parsed.predict(X))

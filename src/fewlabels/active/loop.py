@@ -141,7 +141,8 @@ class LoopResult:
             return float("nan")
         if len(n) == 1 or n[-1] == n[0]:
             return float(acc.mean())
-        return float(np.trapezoid(acc, n) / (n[-1] - n[0]))
+        trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 has only trapz
+        return float(trapezoid(acc, n) / (n[-1] - n[0]))
 
 
 class ActiveLearningLoop:
@@ -410,7 +411,8 @@ class ActiveLearningLoop:
         classes = np.asarray(model.classes_)
         if len(stop_rows):
             P = np.asarray(model.predict_proba(_safe_indexing(X, stop_rows)))
-            record.stop_predictions = P.argmax(axis=1)
+            # class values, not codes: a class's first label shifts the codes between steps
+            record.stop_predictions = classes[P.argmax(axis=1)].astype(str)
             unl = ~target.labeled[stop_rows]
             if unl.any():
                 record.overall_uncertainty = float(U.least_confident(P[unl]).mean())

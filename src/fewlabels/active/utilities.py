@@ -198,11 +198,13 @@ def kcenter_greedy(points: Any, n: int, centres: Any = None) -> tuple[np.ndarray
         first = int(np.argmin(_sq_dist_to(X, X.mean(axis=0), sq)))
         picked[0], radius[0] = first, np.inf
         np.minimum(nearest, _sq_dist_to(X, X[first], sq), out=nearest)
+        nearest[first] = -np.inf  # never picked twice, even among duplicate rows
         start = 1
     for t in range(start, n):
         i = int(np.argmax(nearest))
-        picked[t], radius[t] = i, np.sqrt(nearest[i])
+        picked[t], radius[t] = i, np.sqrt(max(nearest[i], 0.0))
         np.minimum(nearest, _sq_dist_to(X, X[i], sq), out=nearest)
+        nearest[i] = -np.inf
     return picked, radius
 
 

@@ -744,5 +744,6 @@ def run() -> None:
 
 # commands kept in their own modules register themselves on ``app`` when imported
 from . import check as _check  # noqa: E402, F401
+from . import label as _label  # noqa: E402, F401
 from . import query as _query  # noqa: E402, F401
 from . import weak as _weak  # noqa: E402, F401

@@ -510,8 +510,11 @@ def positive_unlabeled_target(
     ('positive-unlabeled', [True, False, False, True], 'fraud', 'ok')
     """
     tasks = PUClassifier._target_tasks
-    if positive_label is not None and not isinstance(y, Target):
-        everything = encode_target(y)
+    if positive_label is not None and not (
+        isinstance(y, Target) and y.task == "positive-unlabeled"
+    ):
+        # a Target parsed upstream (a pipeline, the evidence's folds) names its classes too
+        everything = y if isinstance(y, Target) else encode_target(y)
         classes = [_py(c) for c in everything.classes]
         match = [c for c in classes if c == positive_label]
         if not match:  # a CLI value is text: compare as text

@@ -428,7 +428,7 @@ class WeakSupervisionClassifier(BaseFewLabelsClassifier):
             f"rows, majority vote {mv:.3f}"
         )
         ev.selection_reason = f"{versus}; {ev.selection_reason}" if ev.selection_reason else versus
-        if self.fallback_ and chosen != self.label_model:
+        if self.fallback_:  # a label model that lost, or weak labels that hurt
             ev.warnings.append(self.fallback_)
 
         # the final fit, on every label

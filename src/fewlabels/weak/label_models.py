@@ -348,7 +348,9 @@ def fit_dawid_skene(
         p = fixed if fixed is not None else mass + smoothing
         p = p / p.sum()
         S = np.asarray(A @ _vote_weights(new_cond, new_abstain))
-        S += (np.log(p) + np.log(new_abstain).sum(axis=0))[None, :]
+        # the same clip as _vote_weights takes off per vote, or an LF that never abstains
+        # leaves log(abstain / 1e-4) on every row it votes on
+        S += (np.log(p) + np.log(np.clip(new_abstain, 1e-4, 1.0)).sum(axis=0))[None, :]
         S -= S.max(axis=1, keepdims=True)
         T = np.exp(S)
         T /= T.sum(axis=1, keepdims=True)
