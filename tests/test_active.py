@@ -628,3 +628,28 @@ def test_kcenter_greedy_never_picks_a_row_twice_among_duplicates():
     assert len(set(picked.tolist())) == 4
     picked, _ = kcenter_greedy(X, 5)
     assert sorted(picked.tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_select_reuses_given_probabilities_instead_of_asking_the_model():
+    from fewlabels.active import ClusterMargin, UncertaintySampling
+
+    class Refuses:  # a fitted model that must not be asked again
+        classes_ = np.array(["a", "b"])
+
+        def predict_proba(self, X):
+            raise AssertionError("predict_proba called although proba was given")
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = np.full(200, None, dtype=object)
+    y[:4] = ["a", "b", "a", "b"]
+    p = np.clip(X[:, 0] * 0.3 + 0.5, 0.01, 0.99)
+    P = np.c_[1 - p, p]
+    sel = UncertaintySampling("margin").select(X, y, Refuses(), batch_size=3, proba=P)
+    margins = np.abs(P[4:, 1] - P[4:, 0])
+    assert sorted(sel.indices.tolist()) == sorted((4 + np.argsort(margins)[:3]).tolist())
+    sel = ClusterMargin().select(X, y, Refuses(), batch_size=3, proba=P, random_state=0)
+    assert len(set(sel.indices.tolist())) == 3 and set(sel.indices) <= set(range(4, 200))
+    assert sel.classes.tolist() == ["a", "b"]
+    with pytest.raises(InputError, match="one row per row"):
+        ClusterMargin().select(X, y, Refuses(), batch_size=3, proba=P[:10])

@@ -275,8 +275,13 @@ class QueryStrategy:
         batch_size: int = 1,
         candidates: Any = None,
         random_state: Any = None,
+        proba: Any = None,
     ) -> Selection:
-        """As :meth:`query`, with each pick's utility and reason (a :class:`Selection`)."""
+        """As :meth:`query`, with each pick's utility and reason (a :class:`Selection`).
+
+        ``proba``, of shape (n_rows, n_classes), gives ``model``'s probabilities for every
+        row of ``X`` when they are already computed (a report has them), so the model is
+        not asked again; ``model`` still names the classes."""
         rs = check_random_state(random_state)
         n_rows = int(X.shape[0]) if hasattr(X, "shape") else len(X)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
@@ -313,6 +318,13 @@ class QueryStrategy:
                 len(pool),
             )
         ctx = _Context(X, n_rows, labeled, pool, rows, model, y)
+        if proba is not None:
+            given = np.asarray(proba, dtype=float)
+            if given.ndim != 2 or given.shape[0] != n_rows:
+                raise InputError(
+                    f"proba needs one row per row of X ({n_rows}); got shape {given.shape}"
+                )
+            ctx._proba = given[rows]
         if len(rows) == 0:
             return Selection(
                 np.zeros(0, np.int64), np.zeros(0), [], self.label(), len(pool), 0, None, None
