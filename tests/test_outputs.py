@@ -95,7 +95,7 @@ def test_demo_like_numeric_labels_read_from_csv_are_whole_numbers(tmp_path):
 
 
 def test_predictions_carry_the_id_and_next_labels_are_unlabeled_ids(tmp_path):
-    df, cls, labeled = _table(n=120)
+    df, cls, labeled = _table(n=400)
     df["y"] = pd.Series(np.where(labeled, np.array(["a", "b"])[cls], None), dtype=object)
     res = fit_table(df, "y", "supervised-logreg", tmp_path / "o")
     assert res.id_column == "customer_id"
@@ -108,10 +108,14 @@ def test_predictions_carry_the_id_and_next_labels_are_unlabeled_ids(tmp_path):
     assert len(shown) == 10
     labeled_ids = set(df.loc[labeled, "customer_id"])
     assert not set(shown) & labeled_ids  # only rows that still need a label
-    # the least confident unlabeled rows, in order
-    unl = res.predictions[~labeled]
-    expect = unl.sort_values("confidence", kind="stable")["customer_id"].head(10).tolist()
-    assert shown == expect
+    # fewlabels.active's cluster-margin: ten different rows, all from the shortlist of the
+    # 100 least sure unlabeled ones (margin, for two classes the least confident), each with
+    # its runner-up class
+    assert len(set(shown)) == 10
+    unl = res.predictions[~labeled].set_index("customer_id")
+    cutoff = unl["confidence"].sort_values(kind="stable").iloc[min(99, len(unl) - 1)]
+    assert (unl.loc[shown, "confidence"] <= cutoff + 1e-12).all()
+    assert "runner-up" in block and len(re.findall(r"<td>[ab] \(0\.\d\d\)</td>", block)) == 10
 
 
 def test_predict_proba_flag_adds_the_class_columns(tmp_path):

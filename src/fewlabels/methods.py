@@ -15,7 +15,16 @@ from typing import Any
 
 from .exceptions import InputError
 
-__all__ = ["METHODS", "Method", "fewlabels_methods", "get_method", "make_model", "register"]
+__all__ = [
+    "METHODS",
+    "TASK_DEFAULTS",
+    "TASK_OPTIONS",
+    "Method",
+    "fewlabels_methods",
+    "get_method",
+    "make_model",
+    "register",
+]
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,15 @@ class Method:
         workflow then reads that instead of computing its own.
     family : str
         What kind of method: "supervised", "self-training", "co-training", "graph",
-        "deep", "auto" or "peer".
+        "deep", "auto", "pu", "llp" or "peer".
     tool : str
         Who made it: "fewlabels", or an existing tool the benchmark compares with
         ("sklearn", "sslearn", "autogluon").
     task : str
-        The task it learns ("classification"; later families add others).
+        The task it learns: "classification" (a target of class labels),
+        "positive-unlabeled" (labeled positives, every other row unlabeled) or
+        "proportions" (bags of rows with each bag's class shares); see
+        :data:`TASK_DEFAULTS`.
     drop_useless : bool
         Whether the encoder sets aside ID-like, constant and free-text columns.
     listed : bool
@@ -119,6 +131,20 @@ class Method:
 
 METHODS: dict[str, Method] = {}
 
+#: The method ``--method auto`` (the default) stands for, per task.
+TASK_DEFAULTS: dict[str, str] = {
+    "classification": "auto",
+    "positive-unlabeled": "pu",
+    "proportions": "llp",
+}
+
+#: The options of ``fewlabels fit`` that pose each task (for the one-line errors).
+TASK_OPTIONS: dict[str, str] = {
+    "classification": "--target COL alone",
+    "positive-unlabeled": "--target COL --positive-label VALUE",
+    "proportions": "--bags COL --proportions FILE",
+}
+
 
 def register(method: Method) -> Method:
     """Add ``method`` to the registry (a name may be registered once)."""
@@ -128,14 +154,24 @@ def register(method: Method) -> Method:
     return method
 
 
-def get_method(name: str) -> Method:
-    """The registered method called ``name`` (an ``InputError`` lists the choices)."""
+def get_method(name: str, task: str | None = None) -> Method:
+    """The registered method called ``name`` (an ``InputError`` lists the choices).
+
+    With ``task``, a method that learns another task is refused in one line (a command
+    built on class labels cannot run a positives-only or proportions method).
+    """
     try:
-        return METHODS[name]
+        spec = METHODS[name]
     except KeyError:
         raise InputError(
             f"unknown method {name!r}; choose one of: {', '.join(sorted(METHODS))}"
         ) from None
+    if task is not None and spec.task != task:
+        raise InputError(
+            f"method {name!r} learns a {spec.task} task, not {task}; choose a {task} method "
+            "(see 'fewlabels methods')"
+        )
+    return spec
 
 
 def make_model(
@@ -434,5 +470,63 @@ for _name, _summary, _build, _semi in _DEEP:
     register(
         Method(
             _name, _summary, "native", _build, semi_supervised=_semi, extra="deep", family="deep"
+        )
+    )
+
+
+def _pu(method: str) -> Callable[..., Any]:
+    def build(random_state: Any, **params: Any) -> Any:
+        from .noise import PUClassifier
+
+        return PUClassifier(method=method, random_state=random_state, **params)
+
+    return build
+
+
+def _llp(method: str) -> Callable[..., Any]:
+    def build(random_state: Any) -> Any:
+        from .noise import ProportionsClassifier
+
+        return ProportionsClassifier(method=method, random_state=random_state)
+
+    return build
+
+
+# learning from positives and unlabeled rows (fit --positive-label) and from label
+# proportions (fit --bags --proportions): each reads its own target and reports its own
+# evidence (no row is labeled negative, or no row is labeled at all)
+for _name, _summary, _method in (
+    ("pu", "PU learning: bagging PU on LightGBM, the class prior estimated with an interval",
+     "bagging"),
+    ("pu-elkan-noto", "PU learning: Elkan-Noto's labeled-vs-unlabeled LightGBM rescaled by c",
+     "elkan-noto"),
+    ("pu-nnpu", "PU learning: LightGBM trees boosted on the non-negative PU risk", "nnpu"),
+):  # fmt: skip
+    register(
+        Method(
+            _name,
+            _summary,
+            "native",
+            _pu(_method),
+            params=("positive_label",),
+            own_evidence=True,
+            family="pu",
+            task="positive-unlabeled",
+        )
+    )
+for _name, _summary, _method in (
+    ("llp", "label proportions: LightGBM trees boosted on the bag-level proportion loss",
+     "lightgbm-proportion-loss"),
+    ("llp-em", "label proportions: EM-LLP, soft labels matched to each bag's shares", "em"),
+):  # fmt: skip
+    register(
+        Method(
+            _name,
+            _summary,
+            "native",
+            _llp(_method),
+            own_evidence=True,
+            family="llp",
+            task="proportions",
         )
     )

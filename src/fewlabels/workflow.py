@@ -15,12 +15,20 @@ import pandas as pd
 
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
-from .data.labels import Target, encode_target, placeholder_hint
+from .data.labels import Target, encode_target, placeholder_hint, proportions_target
 from .data.publish import Run, verify_manifest
 from .exceptions import InputError
-from .methods import get_method, make_model
+from .methods import TASK_DEFAULTS, TASK_OPTIONS, Method, fewlabels_methods, get_method, make_model
 
-__all__ = ["FitResult", "fit_table", "predict_table", "prepare_target"]
+__all__ = [
+    "FitResult",
+    "fit_table",
+    "predict_table",
+    "prepare_positive_unlabeled",
+    "prepare_proportions",
+    "prepare_target",
+    "read_proportions",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +49,8 @@ class FitResult:
 
     model: Any
     method: str
-    target: str
+    #: the target column (None for label proportions, which have none)
+    target: str | None
     classes: list[Any]
     n_rows: int
     n_labeled: int
@@ -56,6 +65,10 @@ class FitResult:
     chosen: dict[str, Any] | None = None
     #: the report's diagnostics (out-of-fold confusion, calibration, importance, ...)
     diagnostics: dict[str, Any] | None = None
+    #: the task learned: "classification", "positive-unlabeled" or "proportions"
+    task: str = "classification"
+    #: label proportions: the bag column
+    bags: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``fewlabels fit --json`` prints)."""
@@ -73,6 +86,8 @@ class FitResult:
             "id_column": self.id_column,
             "chosen": self.chosen,
             "calibration": _calibration_summary(self.diagnostics),
+            "task": self.task,
+            **({"bags": self.bags} if self.bags is not None else {}),
         }
 
 
@@ -142,6 +157,217 @@ def prepare_target(
     return X, enc, enc.labeled
 
 
+def _column_missing(frame: pd.DataFrame, column: str, option: str) -> InputError:
+    cols = ", ".join(repr(str(c)) for c in list(frame.columns)[:12])
+    return InputError(
+        f"{option} column {column!r} not found; the columns are: {cols} (use {option})"
+    )
+
+
+def prepare_positive_unlabeled(
+    frame: pd.DataFrame, target: str, positive_label: Any
+) -> tuple[pd.DataFrame, Target, np.ndarray]:
+    """Split a table into features and a positive-unlabeled target, for a PU fit.
+
+    The rows whose ``target`` holds ``positive_label`` (compared as is, then as text, as
+    the CLI gives it) are the labeled positives; every other row is unlabeled, whether it
+    is blank or holds another value (a "no" is not a negative label: PU learning has
+    none). The target is parsed once by
+    :func:`~fewlabels.noise.pu.positive_unlabeled_target`.
+
+    Returns
+    -------
+    X, y, labeled
+        ``y`` has task ``"positive-unlabeled"``; ``labeled`` marks the positives.
+    """
+    from .noise.pu import positive_unlabeled_target
+
+    if target not in frame.columns:
+        raise _column_missing(frame, target, "--target")
+    try:
+        y, positive, _ = positive_unlabeled_target(
+            frame[target], positive_label, who="fewlabels fit --positive-label"
+        )
+    except InputError as exc:
+        raise InputError(
+            str(exc).replace(
+                "pass one of them as positive_label", "give one of them as --positive-label"
+            )
+        ) from None
+    except ValueError as exc:  # a continuous column
+        raise InputError(
+            f"target column {target!r} cannot be used as class labels ({exc}); give discrete labels"
+        ) from None
+    other = int((frame[target].notna().to_numpy() & ~y.labeled).sum())
+    if other:
+        logger.warning(
+            "target column %r: %d row(s) hold a value other than the positive label %r; "
+            "they are read as unlabeled (PU learning has no negative labels)",
+            target,
+            other,
+            positive,
+        )
+    return frame.drop(columns=[target]), y, y.labeled
+
+
+def _bag_name(value: Any) -> str | None:
+    """A bag's name as text: 3 and 3.0 (an integer column with blanks) are one bag."""
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(_py(value))
+
+
+def read_proportions(
+    source: Any, bags: str | None = None, missing_values: list[str] | None = None
+) -> pd.DataFrame:
+    """Each bag's class shares, from a file, a table or a mapping, checked.
+
+    Parameters
+    ----------
+    source : path, table or mapping
+        A CSV, Parquet or Arrow file (or a table) with one row per bag: the bag column
+        (named like ``bags``, else the first column) and one column per class holding
+        that class's share of the bag's rows (a blank is 0); a DataFrame indexed by bag;
+        or ``{bag: {class: share}}``.
+    bags : str, optional
+        The name of the data's bag column.
+    missing_values : list of str, optional
+        As in :func:`~fewlabels.data.read_table`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by bag name (as text), one float column per class.
+
+    Examples
+    --------
+    >>> shares = {"north": {"churn": 0.25, "stay": 0.75}, 7: {"churn": 0.5, "stay": 0.5}}
+    >>> read_proportions(shares).to_dict("index")
+    {'north': {'churn': 0.25, 'stay': 0.75}, '7': {'churn': 0.5, 'stay': 0.5}}
+    """
+    if isinstance(source, dict):
+        table = pd.DataFrame(source).T
+    elif (
+        isinstance(source, pd.DataFrame)
+        and bags not in source.columns
+        and not isinstance(source.index, pd.RangeIndex)
+    ):  # a frame indexed by bag, as proportions_target takes it
+        table = source.copy()
+    else:
+        table = read_table(source, missing_values=missing_values)
+        key = bags if bags in table.columns else table.columns[0]
+        table = table.set_index(key)
+    names = [_bag_name(b) for b in table.index.tolist()]
+    if any(n is None for n in names):
+        raise InputError("the proportions have a row without a bag name; name each row's bag")
+    table.index = pd.Index(names, dtype=object)
+    if table.shape[1] < 2:
+        raise InputError(
+            "the proportions need a bag column and at least two class columns (each class's "
+            f"share of the bag's rows); got the columns {[str(c) for c in table.columns]}"
+        )
+    twice = sorted(set(table.index[table.index.duplicated()]))
+    if twice:
+        raise InputError(
+            f"the proportions list bag(s) {', '.join(map(repr, twice[:5]))} more than once; "
+            "give each bag one row"
+        )
+    shares = table.apply(pd.to_numeric, errors="coerce")
+    bad = [str(c) for c in table.columns if (shares[c].isna() & table[c].notna()).any()]
+    if bad:
+        raise InputError(
+            f"the proportions column(s) {', '.join(map(repr, bad))} hold text where a share "
+            "(a number from 0 to 1) belongs; give numbers"
+        )
+    shares = shares.fillna(0.0).astype(float)
+    sums = shares.sum(axis=1)
+    off = ((sums - 1).abs() > 1e-6) | (shares < 0).any(axis=1)
+    if off.any():
+        which = ", ".join(f"{b!r} ({sums[b]:.4g})" for b in list(shares.index[off])[:3])
+        percent = bool(((sums[off] - 100).abs() <= 1e-3).all())
+        hint = "; they look like percentages: divide them by 100" if percent else ""
+        raise InputError(
+            f"the class shares of {int(off.sum())} bag(s) do not sum to 1 or are negative: "
+            f"{which}; give each bag's shares as fractions from 0 to 1 that sum to 1{hint}"
+        )
+    return shares
+
+
+def prepare_proportions(
+    frame: pd.DataFrame,
+    bags: str,
+    proportions: Any,
+    missing_values: list[str] | None = None,
+) -> tuple[pd.DataFrame, Target, np.ndarray]:
+    """Split a table into features and a label-proportions target, for an LLP fit.
+
+    The ``bags`` column says each row's bag (blank: in no bag) and is no feature;
+    ``proportions`` (see :func:`read_proportions`) each bag's class shares. The target is
+    :func:`~fewlabels.data.labels.proportions_target`'s.
+
+    Returns
+    -------
+    X, y, labeled
+        ``y`` has task ``"proportions"`` (``y.labeled`` marks the rows in a bag);
+        ``labeled`` is all False: no row has a label of its own.
+    """
+    if bags not in frame.columns:
+        raise _column_missing(frame, bags, "--bags")
+    table = read_proportions(proportions, bags, missing_values)
+    names = pd.Series([_bag_name(b) for b in frame[bags].tolist()], dtype=object)
+    y = proportions_target(names, table, who="fewlabels fit --bags")
+    unused = len(set(table.index) - set(names.dropna()))
+    if unused:
+        logger.info("%d bag(s) of the proportions have no row in the table", unused)
+    return frame.drop(columns=[bags]), y, np.zeros(len(frame), dtype=bool)
+
+
+def _task_of(target: str | None, positive_label: Any, bags: Any, proportions: Any) -> str:
+    """The task ``fit_table``'s options pose (one-line errors for combinations that clash)."""
+    if bags is not None or proportions is not None:
+        if positive_label is not None:
+            raise InputError(
+                "--positive-label (positives only) and --bags (label proportions) pose "
+                "different tasks; give one of them"
+            )
+        if bags is None:
+            raise InputError("--proportions needs --bags COL, the column naming each row's bag")
+        if proportions is None:
+            raise InputError(
+                "--bags needs --proportions FILE: one row per bag, the bag column and one "
+                "column per class with its share"
+            )
+        if target is not None:
+            raise InputError(
+                "label proportions need no --target (no row has a label); drop --target, or "
+                "drop --bags and --proportions to learn from the target"
+            )
+        return "proportions"
+    if target is None:
+        raise InputError(
+            "give --target COL (the column to learn), or --bags COL --proportions FILE to "
+            "learn from label proportions"
+        )
+    return "classification" if positive_label is None else "positive-unlabeled"
+
+
+def _task_mismatch(spec: Method, task: str) -> InputError:
+    """The one-line error for a method whose task is not the one the options pose."""
+    fitting = [n for n, m in fewlabels_methods().items() if m.task == task]
+    choose = (
+        "a classification method from 'fewlabels methods'"
+        if task == "classification"
+        else f"--method {' or '.join(fitting)}"
+    )
+    return InputError(
+        f"method {spec.name!r} learns a {spec.task} task, which needs "
+        f"{TASK_OPTIONS[spec.task]}; with {TASK_OPTIONS[task]} use {choose} (or leave "
+        "--method auto)"
+    )
+
+
 def _predictions_frame(
     frame: pd.DataFrame,
     pred: np.ndarray,
@@ -204,7 +430,7 @@ def check_not_input(outputs: list[Path], data: Any) -> None:
 
 def fit_table(
     data: Any,
-    target: str,
+    target: str | None,
     method: str = "auto",
     out: str | os.PathLike[str] | None = None,
     *,
@@ -216,20 +442,29 @@ def fit_table(
     time_limit: float | None = None,
     metric: str | None = None,
     missing_values: list[str] | None = None,
+    positive_label: Any = None,
+    bags: str | None = None,
+    proportions: Any = None,
 ) -> FitResult:
     """Fit a method on a partially labeled table and write the model, predictions and report.
+
+    The options pose the task: a ``target`` alone, classification; with
+    ``positive_label``, learning from positives and unlabeled rows (PU); ``bags`` and
+    ``proportions`` instead of a target, learning from label proportions (LLP). The
+    method must learn that task (:attr:`Method.task`).
 
     Parameters
     ----------
     data : path or table
         CSV, Parquet or Arrow file, or a pandas / polars / Arrow table. Never modified.
-    target : str
+    target : str or None
         The target column; rows with a missing target (or -1 in an integer target, or
-        ``unlabeled_value``) are unlabeled.
+        ``unlabeled_value``) are unlabeled. None with ``bags``.
     method : str, default="auto"
-        A name from :data:`fewlabels.methods.METHODS`. ``"auto"`` builds an ensemble by
-        cross-validation on the labeled rows and keeps the supervised ensemble unless the
-        semi-supervised one clearly helps.
+        A name from :data:`fewlabels.methods.METHODS`. ``"auto"`` is the task's default
+        (:data:`~fewlabels.methods.TASK_DEFAULTS`); for classification it builds an
+        ensemble by cross-validation on the labeled rows and keeps the supervised ensemble
+        unless the semi-supervised one clearly helps.
     out : path, optional
         Folder for ``model.skops``, ``predictions.<csv|parquet>`` and ``report.html``;
         ``None`` writes nothing.
@@ -249,17 +484,41 @@ def fit_table(
         The cell texts that mean "missing" in every column of a CSV (see
         :func:`~fewlabels.data.read_table`); stored with the model, so ``predict`` reads
         its tables the same way.
+    positive_label : scalar, optional
+        PU learning: the rows whose target holds this value are the labeled positives;
+        every other row is unlabeled, blank or not (see
+        :func:`prepare_positive_unlabeled`). The non-positive class is called
+        ``"not VALUE"``.
+    bags : str, optional
+        Label proportions: the column naming each row's bag (not a feature).
+    proportions : path, table or mapping, optional
+        Label proportions: each bag's class shares (see :func:`read_proportions`).
 
     Returns
     -------
     FitResult
     """
     report = progress or _noop
+    task = _task_of(target, positive_label, bags, proportions)
+    if method == "auto":
+        method = TASK_DEFAULTS[task]
     spec = get_method(method)
-    model = make_model(method, random_state, time_limit=time_limit, metric=metric)
+    if spec.task != task:
+        raise _task_mismatch(spec, task)
+    model = make_model(
+        method, random_state, time_limit=time_limit, metric=metric, positive_label=positive_label
+    )
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
-    X, y, labeled = prepare_target(frame, target, unlabeled_value)
+    if task == "positive-unlabeled":
+        assert target is not None
+        X, y, labeled = prepare_positive_unlabeled(frame, target, positive_label)
+    elif task == "proportions":
+        assert bags is not None
+        X, y, labeled = prepare_proportions(frame, bags, proportions, missing_values)
+    else:
+        assert target is not None
+        X, y, labeled = prepare_target(frame, target, unlabeled_value)
     fmt = predictions_format or (
         "parquet"
         if isinstance(data, (str, os.PathLike))
@@ -269,6 +528,8 @@ def fit_table(
     if fmt not in {"csv", "parquet"}:
         raise InputError(f"unknown predictions format {fmt!r}; use csv or parquet")
     names = {"model": "model.skops", "predictions": f"predictions.{fmt}", "report": "report.html"}
+    if out is not None and proportions is not None:
+        check_not_input([Path(out) / n for n in names.values()], proportions)
     with open_outputs(out, names, data) as (paths, run):
         return _fit_and_write(
             spec,
@@ -286,6 +547,7 @@ def fit_table(
             names,
             paths,
             missing_values,
+            bags,
         )
 
 
@@ -293,7 +555,7 @@ def _fit_and_write(
     spec: Any,
     model: Any,
     method: str,
-    target: str,
+    target: str | None,
     frame: pd.DataFrame,
     X: pd.DataFrame,
     y: Target,
@@ -305,6 +567,7 @@ def _fit_and_write(
     names: dict[str, str],
     paths: dict[str, Path],
     missing_values: list[str] | None,
+    bags: str | None = None,
 ) -> FitResult:
     from .base import labels_from_proba
     from .evidence import compare_with_supervised
@@ -356,6 +619,7 @@ def _fit_and_write(
         schema,
         random_state=random_state,
         importance_seconds=IMPORTANCE_SECONDS,
+        bags=bags,
     )
     report("diagnostics for the report", 1, 1)
     proba = diag["proba"]  # recalibrated when the out-of-fold confidence was off
@@ -369,7 +633,11 @@ def _fit_and_write(
     from .noise.cleaning import noisy_labels_warning
 
     warnings += noisy_labels_warning(ev, y)  # from the evidence's out-of-fold probabilities
-    count = count_target_note(frame[target], y, target)
+    count = (
+        count_target_note(frame[target], y, target)
+        if y.is_classification and target is not None
+        else None
+    )
     if count:
         warnings.append(count)
     if evidence_dict is not None:
@@ -395,12 +663,16 @@ def _fit_and_write(
         id_column=diag["id_column"],
         chosen=diag["chosen"],
         diagnostics=diag,
+        task=spec.task,
+        bags=bags,
     )
     if run is not None:
         report("writing outputs", 0, 1)
         meta = {
             "method": method,
             "target": target,
+            "task": spec.task,
+            **({"bags": bags} if bags is not None else {}),
             "classes": result.classes,
             "schema": schema,
             "n_rows": result.n_rows,
@@ -415,9 +687,11 @@ def _fit_and_write(
         run.checkpoint("after-model")
         write_table(predictions, run.path(names["predictions"]))
         run.checkpoint("after-predictions")
+        # label proportions give no row a label of its own: no given label to show
+        truth = y.labels() if y.task != "proportions" else np.full(len(y), None, dtype=object)
         write_text(
             run.path(names["report"]),
-            _fit_report(result, pd.Series(y.labels()), labeled, pred, conf, spec.summary),
+            _fit_report(result, pd.Series(truth), labeled, pred, conf, spec.summary),
         )
         run.checkpoint("after-report")
         result.paths = {k: str(v) for k, v in paths.items()}
@@ -464,14 +738,16 @@ def _fit_report(
     predictions.body += next_section(diag)
     sections = [
         *([warnings_section(result.warnings)] if result.warnings else []),
-        data_section(result.n_rows, result.target, truth, labeled, result.schema),
+        data_section(
+            result.n_rows, result.target, truth, labeled, result.schema, diag.get("data_intro")
+        ),
         method,
         evidence_section(result.evidence),
         *(diagnostics_sections(diag) if diag else []),
         predictions,
     ]
     return render_page(
-        f"fewlabels report: {result.target}",
+        f"fewlabels report: {result.target if result.target is not None else result.bags}",
         sections,
         f"method {result.method} · fewlabels {__version__}",
     )

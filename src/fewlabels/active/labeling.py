@@ -344,7 +344,7 @@ class LabelingSession:
         self.labels_file = labels_file
         self.strategy = get_strategy(strategy)
         self.method = method
-        self.spec = get_method(method)
+        self.spec = get_method(method, task="classification")
         self.batch_size = int(batch_size)
         self.allow_new_classes = allow_new_classes
         self.time_limit = time_limit

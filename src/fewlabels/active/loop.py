@@ -141,8 +141,7 @@ class LoopResult:
             return float("nan")
         if len(n) == 1 or n[-1] == n[0]:
             return float(acc.mean())
-        trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 has only trapz
-        return float(trapezoid(acc, n) / (n[-1] - n[0]))
+        return float(np.trapezoid(acc, n) / (n[-1] - n[0]))  # numpy >= 2 (pyproject)
 
 
 class ActiveLearningLoop:

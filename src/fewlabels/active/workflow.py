@@ -104,7 +104,7 @@ def query_table(
     if isinstance(n, bool) or int(n) < 1:
         raise InputError(f"--n must be at least 1; got {n}")
     chooser = get_strategy(strategy)
-    spec = get_method(method)
+    spec = get_method(method, task="classification")
     dest = _check_out(out, data) if out is not None else None
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
@@ -196,7 +196,7 @@ def plan_table(
         (:meth:`~fewlabels.active.LabelPlan.to_dict`).
     """
     from ..data.io import read_table
-    from ..methods import make_model
+    from ..methods import get_method, make_model
     from ..workflow import prepare_target
     from .planner import plan_labels
     from .strategies import get_strategy
@@ -207,6 +207,7 @@ def plan_table(
         raise InputError(f"--repeats must be at least 1; got {n_repeats}")
     if strategy is not None:
         get_strategy(strategy)  # a bad name fails before any work
+    get_method(method, task="classification")
     model = make_model(method, random_state)
     report = progress or (lambda stage, done, total: None)
     report("reading the table", 0, 1)

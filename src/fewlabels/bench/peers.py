@@ -147,9 +147,15 @@ def register_peers() -> None:
 
 
 def available_methods() -> dict[str, Method]:
-    """Every method the harness can run here: fewlabels' registry and the installed peers."""
+    """Every method the harness can run here: fewlabels' classification methods and the
+    installed peers (a positive-unlabeled or proportions method needs a target of its own
+    task, which the suite's datasets are not)."""
     register_peers()
-    return {n: m for n, m in METHODS.items() if m.installed is None or m.installed()}
+    return {
+        n: m
+        for n, m in METHODS.items()
+        if m.task == "classification" and (m.installed is None or m.installed())
+    }
 
 
 #: Seconds each AutoGluon fit gets unless $FEWLABELS_AUTOGLUON_TIME_LIMIT says otherwise.

@@ -192,15 +192,46 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
 @_guard
 def fit(
     data: DataFile,
-    target: TargetColumn,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="The target column; blank cells are unlabeled rows (not with --bags).",
+        ),
+    ] = None,
     method: Annotated[
         str,
         typer.Option(
             "--method",
             "-m",
-            help="A method from 'fewlabels methods' (auto: chosen by cross-validation).",
+            help="A method from 'fewlabels methods' for the task (auto: for class labels, "
+            "chosen by cross-validation; with --positive-label, pu; with --bags, llp).",
         ),
     ] = "auto",
+    positive_label: Annotated[
+        str | None,
+        typer.Option(
+            "--positive-label",
+            help="PU learning: the target value of the labeled positives; every other row "
+            "is unlabeled, blank or not (e.g. --positive-label yes).",
+        ),
+    ] = None,
+    bags: Annotated[
+        str | None,
+        typer.Option(
+            "--bags",
+            help="Label proportions: the column naming each row's bag (then no --target).",
+        ),
+    ] = None,
+    proportions: Annotated[
+        Path | None,
+        typer.Option(
+            "--proportions",
+            help="Label proportions: a CSV, Parquet or Arrow file with one row per bag, the "
+            "bag column and one column per class holding its share (each row sums to 1).",
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html."),
@@ -238,9 +269,17 @@ def fit(
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
-    """Fit a model on DATA and write the model, a prediction for every row, and a report."""
+    """Fit a model on DATA and write the model, a prediction for every row, and a report.
+
+    With --positive-label, learn from positives and unlabeled rows; with --bags and
+    --proportions (no --target), from each bag's class shares."""
     from ..workflow import fit_table
 
+    if target is None and bags is None:
+        raise InputError(
+            "missing option --target COL (the column to learn); or give --bags COL "
+            "--proportions FILE to learn from label proportions"
+        )
     _setup_logging(quiet, as_json)
     with _progress(not (quiet or as_json)) as progress:
         result = fit_table(
@@ -256,12 +295,18 @@ def fit(
             progress=progress,
             time_limit=time_limit,
             metric=metric,
+            positive_label=positive_label,
+            bags=bags,
+            proportions=proportions,
         )
     summary = result.summary()
     _emit(summary, as_json)
     if not (quiet or as_json):
         t = Table(show_header=False, box=None)
         t.add_row("rows", f"{result.n_rows:,} ({result.n_labeled:,} labeled)")
+        if result.bags is not None:
+            fitted = ((result.diagnostics or {}).get("bags") or {}).get("bags", [])
+            t.add_row("bags", f"{len(fitted):,} in column {result.bags}")
         t.add_row(
             "classes",
             ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""),
@@ -506,19 +551,20 @@ def methods(
             "summary": m.summary,
             "semi_supervised": m.semi_supervised,
             "extra": m.extra or None,
+            "task": m.task,
         }
         for m in fewlabels_methods().values()
     ]
     if as_json:
         _emit({"methods": rows}, True)
         return
-    t = Table("what it does", "needs")
+    t = Table("task", "what it does", "needs")
     t.columns.insert(0, _full_column("method", [str(r["name"]) for r in rows]))
     for r in rows:
         needs = (
             f"fewlabels\\[{r['extra']}]" if r["extra"] else ""
         )  # escaped: rich would read [deep] as markup
-        t.add_row(str(r["name"]), str(r["summary"]), needs)
+        t.add_row(str(r["name"]), str(r["task"]), str(r["summary"]), needs)
     _print_table(t)
 
 

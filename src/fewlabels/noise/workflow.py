@@ -81,7 +81,7 @@ def check_table(
         raise InputError(f"unknown --filter-by {filter_by!r}; choose one of: {', '.join(FILTERS)}")
     if cv < 2:
         raise InputError(f"--cv must be at least 2 folds; got {cv}")
-    spec = get_method(method)
+    spec = get_method(method, task="classification")
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)

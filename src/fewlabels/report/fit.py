@@ -27,7 +27,7 @@ from .diagnostics import (
 )
 from .html import Section, beside, esc, figure_to_img, table
 
-__all__ = ["diagnose", "diagnostics_sections", "next_section"]
+__all__ = ["bag_fit", "diagnose", "diagnostics_sections", "next_section"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +98,18 @@ def diagnose(
     *,
     random_state: int = 0,
     importance_seconds: float = 5.0,
+    bags: str | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows beyond the evidence's scores (see the module docstring).
 
     ``proba`` are the final model's probabilities of every row; ``evidence`` the
     :class:`~fewlabels.evidence.Evidence` (or None). Returns a dict; ``proba`` in it are
     the probabilities to publish (calibrated when the out-of-fold confidence was off).
+    A positive-unlabeled or proportions target (``bags``: the bag column) has no rows
+    labeled with every class: see :func:`_own_evidence_diagnose`.
     """
+    if not y.is_classification:
+        return _own_evidence_diagnose(model, y, proba, frame, schema, bags)
     classes = np.asarray(model.classes_)
     k = len(classes)
     labeled = np.asarray(y.labeled)
@@ -169,7 +174,143 @@ def diagnose(
                         "of the measured importance: the model mostly reads the text's length, "
                         "not its content"
                     )
-    out["next"] = _next_rows(frame, out["proba"], labeled, classes, model, out["id_column"])
+    out["next"] = _next_rows(
+        frame, out["proba"], labeled, classes, model, out["id_column"], X, random_state
+    )
+    return out
+
+
+#: why the report leaves out what needs held-out rows labeled with each class, per task
+_SKIPPED = {
+    "positive-unlabeled": (
+        "The out-of-fold confusion matrix, the calibration of the confidence and the "
+        "permutation importance are not shown: they need held-out rows labeled with each "
+        "class, and a positive-unlabeled target has no row labeled negative."
+    ),
+    "proportions": (
+        "The out-of-fold confusion matrix, the calibration of the confidence and the "
+        "permutation importance are not shown: they need rows labeled with a class, and "
+        "label proportions give each bag's class shares, not any row's label."
+    ),
+}
+
+
+def bag_fit(bag_codes: np.ndarray, proportions: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+    """Each bag's given class shares beside its rows' mean predicted probabilities.
+
+    Parameters
+    ----------
+    bag_codes : ndarray of int, shape (n_samples,)
+        Each row's bag (an index into ``proportions``), -1 for a row in no bag.
+    proportions : ndarray of shape (n_bags, n_classes)
+    proba : ndarray of shape (n_samples, n_classes)
+
+    Returns
+    -------
+    dict
+        ``bags`` (the codes with rows), ``rows`` per bag, ``given`` and ``predicted``
+        shares (bags x classes), ``error`` per bag (mean absolute difference over the
+        classes) and ``mean_error`` (over the bags).
+
+    Examples
+    --------
+    >>> fit = bag_fit(np.array([0, 0, 1, -1]), np.array([[0.5, 0.5], [1.0, 0.0]]),
+    ...               np.array([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1], [0.5, 0.5]]))
+    >>> fit["predicted"].round(2).tolist(), fit["error"].round(2).tolist()
+    ([[0.4, 0.6], [0.9, 0.1]], [0.1, 0.1])
+    """
+    codes = np.asarray(bag_codes)
+    P = np.asarray(proba, dtype=float)
+    keep = codes >= 0
+    used, inverse = np.unique(codes[keep], return_inverse=True)
+    rows = np.bincount(inverse, minlength=len(used))
+    sums = np.zeros((len(used), P.shape[1]))
+    np.add.at(sums, inverse, P[keep])
+    predicted = sums / np.maximum(rows, 1)[:, None]
+    given = np.asarray(proportions, dtype=float)[used]
+    error = np.abs(predicted - given).mean(axis=1)
+    return {
+        "bags": used,
+        "rows": rows,
+        "given": given,
+        "predicted": predicted,
+        "error": error,
+        "mean_error": float(error.mean()) if len(error) else float("nan"),
+    }
+
+
+def _own_evidence_diagnose(
+    model: Any,
+    y: Any,
+    proba: np.ndarray,
+    frame: pd.DataFrame,
+    schema: dict[str, Any],
+    bags: str | None,
+) -> dict[str, Any]:
+    """The diagnostics of a positive-unlabeled or label-proportions fit: the estimator's
+    own evidence (the class prior and its interval, the PU metrics; the bag-level fit),
+    the rows to label next, and why the sections that need true labels are left out."""
+    classes = np.asarray(model.classes_)
+    est = _last(model)
+    pu = y.task == "positive-unlabeled"
+    row_labeled = np.asarray(y.labeled) if pu else np.zeros(len(y), dtype=bool)
+    out: dict[str, Any] = {
+        "task": y.task,
+        "classes": classes,
+        "majority": None,
+        "id_column": id_column(schema),
+        "chosen": chosen_parts(model),
+        "warnings": [],
+        "notes": [],
+        "proba": proba,
+        "oof": None,
+        "calibration": None,
+        "importance": None,
+        "skipped": _SKIPPED.get(y.task, ""),
+    }
+    if pu:
+        metrics = {k: float(v) for k, v in (getattr(est, "pu_metrics_", None) or {}).items()}
+        metrics["predicted_positive_all"] = float(np.mean(np.argmax(proba, axis=1) == 1))
+        metrics["label_frequency"] = float(np.mean(row_labeled))
+        out["pu"] = metrics
+        positive = _plain(classes[1])
+        n_pos = int(row_labeled.sum())
+        out["data_intro"] = (
+            f"<p>{len(y):,} rows; {n_pos:,} labeled positives ({n_pos / len(y):.1%}, the rows "
+            f"holding {esc(repr(positive))}); the other {len(y) - n_pos:,} rows are unlabeled, "
+            "blank or not: PU learning has no negative labels.</p>"
+        )
+    else:
+        fit = bag_fit(y.bags, y.proportions, proba)
+        names: list[Any] = [str(b) for b in fit["bags"]]
+        if bags is not None and bags in frame.columns:  # the bags' names, from the table
+            values = frame[bags].to_numpy()
+            codes, first = np.unique(y.bags, return_index=True)
+            where_first = dict(zip(codes.tolist(), first.tolist(), strict=True))
+            names = [_plain(values[where_first[int(b)]]) for b in fit["bags"]]
+        fit["names"] = names
+        out["bags"] = fit
+        where = f" of column <code>{esc(bags)}</code>" if bags else ""
+        out["data_intro"] = (
+            f"<p>{len(y):,} rows in {len(fit['bags']):,} bags{where} ({int(y.labeled.sum()):,} "
+            "rows in a bag); no row has a label of its own: each bag comes with its class "
+            "shares.</p>"
+        )
+    text_cols = list(schema.get("text_columns", []))
+    features = [c["name"] for c in schema.get("columns", [])]
+    numeric = [c["name"] for c in schema.get("columns", []) if c["kind"] == "numeric"]
+    derived = derived_from_text(frame, text_cols, numeric) if text_cols else {}
+    out["derived"] = derived
+    if derived and set(features) <= set(derived):
+        out["warnings"].append(
+            "the only features left are derived from text: "
+            + ", ".join(f"{c!r} ({why})" for c, why in derived.items())
+            + "; add numeric columns computed from the text (for example embeddings) to use it"
+        )
+    # a row of a bag cannot be labeled on its own here: no rows to label next
+    out["next"] = (
+        _next_rows(frame, proba, row_labeled, classes, model, out["id_column"]) if pu else None
+    )
     return out
 
 
@@ -223,18 +364,37 @@ def _next_rows(
     classes: np.ndarray,
     model: Any,
     id_col: str | None,
-) -> list[tuple[Any, Any, float]]:
-    """The least confident unlabeled rows: (ID or row number, predicted, confidence)."""
+    X: Any = None,
+    random_state: int = 0,
+) -> list[tuple[Any, Any, float, str]]:
+    """The unlabeled rows to label next: (ID or row number, predicted, confidence, the
+    runner-up class and its probability).
+
+    Given the features ``X``, fewlabels.active's default strategy picks them (cluster-margin:
+    the least sure rows, one per cluster of the least sure, from the published
+    probabilities); without, the least confident rows."""
     unl = np.flatnonzero(~labeled)
     if not len(unl):
         return []
-    conf = proba[unl].max(axis=1)
-    pick = unl[np.argsort(conf, kind="stable")[:N_NEXT]]
+    if X is not None:
+        from ..active import ClusterMargin
+
+        sel = ClusterMargin().select(
+            X, None, model, N_NEXT, candidates=unl, random_state=random_state, proba=proba
+        )
+        pick = sel.indices
+    else:
+        pick = unl[np.argsort(proba[unl].max(axis=1), kind="stable")[:N_NEXT]]
     pred = classes[_decide(model, proba[pick])]
     ids = frame[id_col].to_numpy()[pick] if id_col else pick
+    order = np.argsort(-proba[pick], axis=1, kind="stable")
+    runner = [
+        f"{_plain(classes[o[1]])} ({proba[r, o[1]]:.2f})" if len(o) > 1 else ""
+        for r, o in zip(pick, order, strict=True)
+    ]
     return [
-        (_plain(i), _plain(p), float(c))
-        for i, p, c in zip(ids, pred, proba[pick].max(axis=1), strict=True)
+        (_plain(i), _plain(p), float(c), w)
+        for i, p, c, w in zip(ids, pred, proba[pick].max(axis=1), runner, strict=True)
     ]
 
 
@@ -280,8 +440,99 @@ def _fmt(v: float) -> str:
     return "–" if not np.isfinite(v) else f"{v:.3f}"
 
 
+def _own_evidence_sections(diag: dict[str, Any]) -> list[Section]:
+    """A PU or LLP fit's own evidence, and why the label-based diagnostics are left out."""
+    classes = diag["classes"]
+    parts: list[str] = []
+    if diag.get("pu") is not None:
+        m = diag["pu"]
+        rows = [
+            ("class prior P(positive), estimated", _fmt(m.get("prior", np.nan))),
+            (
+                "its 95% bootstrap interval",
+                f"{_fmt(m.get('prior_low', np.nan))} to {_fmt(m.get('prior_high', np.nan))}",
+            ),
+            ("share of the positives that are labeled (c)", _fmt(m.get("c", np.nan))),
+            ("share of the rows that are labeled positives", _fmt(m["label_frequency"])),
+        ]
+        if "recall" in m:
+            rows += [
+                ("held-out labeled positives found, out of fold (recall)", _fmt(m["recall"])),
+                (
+                    "Lee-Liu score, out of fold (recall² / share predicted positive)",
+                    _fmt(m["lee_liu"]),
+                ),
+                ("share predicted positive, out of fold", _fmt(m["predicted_positive"])),
+            ]
+        rows.append(
+            ("share predicted positive, all rows (final model)", _fmt(m["predicted_positive_all"]))
+        )
+        parts.append("<h3>Positives and unlabeled rows: the class prior</h3>")
+        parts.append(
+            "<p>A model of labeled against unlabeled rows, out of fold, estimates which share "
+            f"of all rows is {esc(repr(_plain(classes[1])))} (the class prior); the recall and "
+            "Lee-Liu's score need no negative labels (out of fold, for the rule "
+            "P(labeled | x) / c &ge; 0.5).</p>"
+        )
+        parts.append(table(["measure", "value"], rows, numeric_cols=[1]))
+    if diag.get("bags") is not None:
+        fit = diag["bags"]
+        k = min(len(classes), 6)
+        order = np.argsort(-fit["error"], kind="stable")[:20]
+        rows = [
+            (
+                fit["names"][i],
+                f"{int(fit['rows'][i]):,}",
+                *(f"{fit['given'][i, j]:.3f} → {fit['predicted'][i, j]:.3f}" for j in range(k)),
+                f"{fit['error'][i]:.3f}",
+            )
+            for i in order
+        ]
+        parts.append("<h3>Bags: the given class shares beside the predicted ones</h3>")
+        parts.append(
+            f"<p>Over the {len(fit['bags']):,} bags, each bag's mean predicted probability is "
+            f"off its given share by <b>{fit['mean_error']:.3f}</b> on average (mean absolute "
+            "difference over the classes). These are the training bags: a model can match them "
+            "and still rank rows badly, so read it as a check of the fit, not a test score.</p>"
+        )
+        parts.append(
+            '<p class="note">The bags matched worst first (at most 20); each cell is the given '
+            "share → the predicted share.</p>"
+        )
+        parts.append(
+            table(
+                ["bag", "rows", *(f"share {esc(_plain(c))}" for c in classes[:k]), "error"],
+                rows,
+                numeric_cols=list(range(1, k + 3)),
+            )
+        )
+        fig = _fig(4.6, 3.4)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], color="#888", lw=1, ls="--", label="matched")
+        shown = [1] if len(classes) == 2 else range(k)
+        for j in shown:
+            ax.scatter(
+                fit["given"][:, j],
+                fit["predicted"][:, j],
+                s=14,
+                alpha=0.7,
+                label=f"share {_plain(classes[j])}",
+            )
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("given share of the bag")
+        ax.set_ylabel("mean predicted probability")
+        beside(ax, fontsize=9)
+        parts.append(figure_to_img(fig, "given against predicted share per bag"))
+    if diag.get("skipped"):
+        parts.append(f'<p class="note">{esc(diag["skipped"])}</p>')
+    return [Section("What the estimator measured itself", "".join(parts), "diagnostics")]
+
+
 def diagnostics_sections(diag: dict[str, Any]) -> list[Section]:
     """The parts of the evidence section built from the out-of-fold rows."""
+    if diag.get("task", "classification") != "classification":
+        return _own_evidence_sections(diag)
     classes = diag["classes"]
     parts: list[str] = []
     oof = diag.get("oof")
@@ -393,17 +644,20 @@ def chosen_html(chosen: dict[str, Any] | None) -> str:
 
 def next_section(diag: dict[str, Any]) -> str:
     """The least confident unlabeled rows, by ID when the table has one."""
+    if diag.get("task") == "proportions":  # no row has a label to give
+        return ""
     rows = diag.get("next") or []
     if not rows:
         return "<h3>Label these next</h3><p>Every row is labeled.</p>"
     who = diag.get("id_column") or "row (0-based; the table has no ID column)"
     return (
         "<h3>Label these next</h3>"
-        '<p class="note">The unlabeled rows the model is least sure of; labeling them is likely '
-        "to help most.</p>"
+        '<p class="note">Unlabeled rows the model is unsure of, one from each group of similar '
+        "ones, so that each label teaches something new (<code>fewlabels query</code> picks more, "
+        "with other strategies).</p>"
         + table(
-            [who, "predicted", "confidence"],
-            [(i, p, f"{c:.3f}") for i, p, c in rows],
+            [who, "predicted", "confidence", "runner-up"],
+            [(i, p, f"{c:.3f}", w) for i, p, c, w in rows],
             numeric_cols=[2],
         )
     )

@@ -19,8 +19,15 @@ def _figure(width: float = 6.0, height: float = 3.0) -> Any:
 
 
 def data_section(
-    n_rows: int, target: str, labels: pd.Series, labeled: np.ndarray, schema: dict[str, Any]
+    n_rows: int,
+    target: str | None,
+    labels: pd.Series,
+    labeled: np.ndarray,
+    schema: dict[str, Any],
+    intro: str | None = None,
 ) -> Section:
+    """The table: labeled rows (per class) and the feature columns; ``intro`` (HTML)
+    replaces the first paragraph (a positive-unlabeled or label-proportions target)."""
     # the labels as the target parsed them (ints stay ints, strings keep their spelling)
     given = pd.Series(labels[labeled].to_numpy())
     try:
@@ -31,11 +38,20 @@ def data_section(
     for c in schema["columns"]:
         kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
     parts = [
-        f"<p>{n_rows:,} rows; {int(labeled.sum()):,} labeled ({labeled.mean():.1%}) in target column "
+        intro
+        or f"<p>{n_rows:,} rows; {int(labeled.sum()):,} labeled ({labeled.mean():.1%}) in target column "
         f"<code>{esc(target)}</code>, {int((~labeled).sum()):,} unlabeled.</p>",
-        "<h3>Labeled rows per class</h3>",
-        table(
-            ["class", "labeled rows"], [(k, f"{v:,}") for k, v in counts.items()], numeric_cols=[1]
+        *(
+            [
+                "<h3>Labeled rows per class</h3>",
+                table(
+                    ["class", "labeled rows"],
+                    [(k, f"{v:,}") for k, v in counts.items()],
+                    numeric_cols=[1],
+                ),
+            ]
+            if len(counts) or intro is None
+            else []
         ),
         "<h3>Feature columns</h3>",
         table(["kind", "columns"], sorted(kinds.items()), numeric_cols=[1]),
