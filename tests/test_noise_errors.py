@@ -400,3 +400,22 @@ def test_no_noisy_label_warning_from_a_model_at_the_majority_rate(global_random_
     assert np.mean(P.argmax(axis=1) == codes) == np.mean(y == "stay")  # the majority rate
     ev = SimpleNamespace(oof_rows=np.arange(300), oof_proba=P)
     assert noisy_labels_warning(ev, parse_target(y)) == []
+
+
+def test_check_says_when_its_model_is_no_better_than_the_majority(tmp_path):
+    # features that do not predict the target: the flags are not evidence of wrong labels
+    rng = np.random.default_rng(0)
+    n = 300
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["label"] = pd.Series(np.where(rng.random(n) < 0.7, "stay", "churn")).where(
+        np.arange(n) < 150
+    )
+    from fewlabels.noise.workflow import check_table
+
+    summary = check_table(df, "label", tmp_path / "o", method="supervised-logreg", random_state=0)
+    (warning,) = summary["warnings"]
+    assert "no better than always predicting the majority class" in warning
+    assert "no better than always" in (tmp_path / "o" / "report.html").read_text()
+    # a table whose features do predict the target: no such warning
+    df["a"] = np.where(df["label"] == "stay", 3.0, -3.0) + rng.normal(0, 0.5, n)
+    assert check_table(df, "label", None, method="supervised-logreg")["warnings"] == []

@@ -188,6 +188,15 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
 
 
+def summary_table(summary: dict[str, Any]) -> Table:
+    """The key-value table a command prints when it is done, opening with how many rows
+    are labeled (``summary["labeled_rows"]`` of ``summary["rows"]``); the command adds its
+    own rows."""
+    t = Table(show_header=False, box=None)
+    t.add_row("labeled rows", f"{summary['labeled_rows']:,} of {summary['rows']:,}")
+    return t
+
+
 @app.command()
 @_guard
 def fit(

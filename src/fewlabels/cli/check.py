@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
 from .app import (
     AsJson,
@@ -23,6 +22,7 @@ from .app import (
     _setup_logging,
     app,
     out_console,
+    summary_table,
 )
 
 __all__ = ["check"]
@@ -81,8 +81,7 @@ def check(
         )
     _emit(summary, as_json)
     if not (quiet or as_json):
-        t = Table(show_header=False, box=None)
-        t.add_row("labeled rows", f"{summary['labeled_rows']:,} of {summary['rows']:,}")
+        t = summary_table(summary)
         t.add_row("label issues", f"{summary['issues']:,} ({summary['issue_share']:.1%})")
         t.add_row("estimated noise", f"{summary['estimated_noise_share']:.1%}")
         t.add_row("out-of-fold accuracy", f"{summary['oof_accuracy']:.3f}")

@@ -24,6 +24,7 @@ from .app import (
     _setup_logging,
     app,
     out_console,
+    summary_table,
 )
 
 __all__ = ["StrategyName", "plan", "query"]
@@ -109,8 +110,7 @@ def query(
         )
     _emit(summary, as_json)
     if not (quiet or as_json):
-        t = Table(show_header=False, box=None)
-        t.add_row("labeled rows", f"{summary['labeled_rows']:,} of {summary['rows']:,}")
+        t = summary_table(summary)
         t.add_row(
             "strategy", summary["strategy"] + (" (cold start)" if summary["cold_start"] else "")
         )

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
 from .app import (
     AsJson,
@@ -23,6 +22,7 @@ from .app import (
     _setup_logging,
     app,
     out_console,
+    summary_table,
 )
 
 __all__ = ["weak"]
@@ -100,8 +100,7 @@ def weak(
         )
     _emit(summary, as_json)
     if not (quiet or as_json):
-        t = Table(show_header=False, box=None)
-        t.add_row("labeled rows", f"{summary['labeled_rows']:,} of {summary['rows']:,}")
+        t = summary_table(summary)
         t.add_row("LF coverage", f"{summary['coverage']:.1%} ({summary['lfs']} LFs)")
         acc = summary["label_model_accuracy"]
         mv = summary["majority_vote_accuracy"]

@@ -28,6 +28,7 @@ from .errors import _SCORE_FUNCS, FILTERS, estimate_noise, find_label_issues
 
 __all__ = [
     "LabelCleaningClassifier",
+    "at_majority_rate",
     "label_issues_frame",
     "noisy_labels_warning",
     "out_of_fold_proba",
@@ -309,6 +310,24 @@ NOISY_SHARE = 0.02
 _CONFIDENT = 0.8
 
 
+def at_majority_rate(codes: np.ndarray, proba: np.ndarray) -> bool:
+    """Whether out-of-fold probabilities ``proba`` are no more accurate on ``codes`` than
+    always predicting the majority class (within two binomial standard errors).
+
+    Such a model cannot judge labels: its confident misses say the features are weak, not
+    that the labels are wrong.
+
+    >>> at_majority_rate(np.array([0, 0, 0, 1]), np.array([[.9, .1]] * 4))
+    True
+    >>> at_majority_rate(np.array([0, 1] * 20), np.tile([[.9, .1], [.1, .9]], (20, 1)))
+    False
+    """
+    codes = np.asarray(codes)
+    majority = np.bincount(codes).max() / len(codes)
+    accuracy = float(np.mean(np.asarray(proba).argmax(axis=1) == codes))
+    return bool(accuracy <= majority + 2 * np.sqrt(majority * (1 - majority) / len(codes)))
+
+
 def noisy_labels_warning(evidence: Any, target: Target) -> list[str]:
     """A warning for ``fit``'s report when the labels look noisy, from the out-of-fold
     probabilities the evidence kept (``oof_rows``, ``oof_proba``); empty otherwise.
@@ -327,11 +346,7 @@ def noisy_labels_warning(evidence: Any, target: Target) -> list[str]:
     codes = target.codes[np.asarray(rows)]
     if codes.min() < 0 or len(np.unique(codes)) < 2:
         return []
-    # a model no better than always predicting the majority class cannot judge labels:
-    # its confident misses say the features are weak, not that the labels are wrong
-    majority = np.bincount(codes).max() / len(codes)
-    accuracy = float(np.mean(P.argmax(axis=1) == codes))
-    if accuracy <= majority + 2 * np.sqrt(majority * (1 - majority) / len(codes)):
+    if at_majority_rate(codes, P):
         return []
     mask = find_label_issues(codes, P, "prune_by_noise_rate") & (P.max(axis=1) >= _CONFIDENT)
     n = int(mask.sum())

@@ -120,7 +120,7 @@ def _check_and_write(
     paths: dict[str, Any],
 ) -> dict[str, Any]:
     from ..data.io import write_table, write_text
-    from .cleaning import label_issues_frame, out_of_fold_proba
+    from .cleaning import at_majority_rate, label_issues_frame, out_of_fold_proba
     from .errors import estimate_noise, find_label_issues
 
     stage = f"out-of-fold probabilities from {spec.name}"
@@ -150,7 +150,16 @@ def _check_and_write(
         "oof_accuracy": accuracy,
         "noise_rates": {str(c): float(r) for c, r in zip(classes, noise.noise_rates, strict=True)},
         "paths": {k: str(v) for k, v in paths.items()},
+        "warnings": [],
     }
+    if at_majority_rate(codes, proba):
+        summary["warnings"].append(
+            f"the out-of-fold model ({accuracy:.3f} accuracy) is no better than always "
+            f"predicting the majority class ({np.bincount(codes).max() / len(codes):.3f}): "
+            "its flags say the features are weak, not that these labels are wrong; try "
+            "another --method or more labels before reviewing them"
+        )
+        logger.warning("fewlabels check: %s", summary["warnings"][-1])
     if run is not None:
         report("writing outputs", 0, 1)
         write_table(issues, run.path(names["issues"]))
@@ -177,10 +186,11 @@ def _report(
     n_lab = summary["labeled_rows"]
     flagged = issues["given_label"].astype(str).value_counts()
     verdict_cls = "bad" if summary["estimated_noise_share"] >= 0.02 else "good"
+    caveats = "".join(f'<p class="verdict bad">{esc(w)}</p>' for w in summary["warnings"])
     sections = [
         Section(
             "Summary",
-            f'<p class="verdict {verdict_cls}">{summary["issues"]:,} of {n_lab:,} labels '
+            caveats + f'<p class="verdict {verdict_cls}">{summary["issues"]:,} of {n_lab:,} labels '
             f"({summary['issue_share']:.1%}) look wrong; confident learning estimates "
             f"{summary['estimated_noise_share']:.1%} of the labels are wrong.</p>"
             f"<p>{summary['rows']:,} rows, {n_lab:,} labeled in target column "
