@@ -51,7 +51,7 @@ def _late_latin1(tmp: Path) -> Path:
 # name -> (files to make: {name: content or callable}, argv with {placeholders}, expected text)
 CASES: dict[str, tuple[dict, list[str], str]] = {
     # usage errors of the command line itself
-    "fit without --target": ({"d.csv": GOOD}, ["fit", "{d.csv}"], "Missing option '--target'"),
+    "fit without --target": ({"d.csv": GOOD}, ["fit", "{d.csv}"], "missing option --target COL"),
     "fit without data": ({}, ["fit", "--target", "label"], "Missing argument"),
     "unknown option": (
         {"d.csv": GOOD},

@@ -108,12 +108,11 @@ def test_predictions_carry_the_id_and_next_labels_are_unlabeled_ids(tmp_path):
     assert len(shown) == 10
     labeled_ids = set(df.loc[labeled, "customer_id"])
     assert not set(shown) & labeled_ids  # only rows that still need a label
-    # fewlabels.active's cluster-margin: ten different rows, all from the shortlist of the
-    # 100 least sure unlabeled ones (margin, for two classes the least confident), each with
-    # its runner-up class
+    # fewlabels.active's margin sampling: for two classes, the ten least confident unlabeled
+    # rows, each with its runner-up class
     assert len(set(shown)) == 10
     unl = res.predictions[~labeled].set_index("customer_id")
-    cutoff = unl["confidence"].sort_values(kind="stable").iloc[min(99, len(unl) - 1)]
+    cutoff = unl["confidence"].sort_values(kind="stable").iloc[9]
     assert (unl.loc[shown, "confidence"] <= cutoff + 1e-12).all()
     assert "runner-up" in block and len(re.findall(r"<td>[ab] \(0\.\d\d\)</td>", block)) == 10
 

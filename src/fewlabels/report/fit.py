@@ -370,16 +370,16 @@ def _next_rows(
     """The unlabeled rows to label next: (ID or row number, predicted, confidence, the
     runner-up class and its probability).
 
-    Given the features ``X``, fewlabels.active's default strategy picks them (cluster-margin:
-    the least sure rows, one per cluster of the least sure, from the published
-    probabilities); without, the least confident rows."""
+    Given the features ``X``, fewlabels.active's margin sampling picks them from the
+    published probabilities (no second encoding of the table: ``fewlabels query`` adds
+    diverse batches); without, the least confident rows."""
     unl = np.flatnonzero(~labeled)
     if not len(unl):
         return []
     if X is not None:
-        from ..active import ClusterMargin
+        from ..active import UncertaintySampling
 
-        sel = ClusterMargin().select(
+        sel = UncertaintySampling("margin").select(
             X, None, model, N_NEXT, candidates=unl, random_state=random_state, proba=proba
         )
         pick = sel.indices
@@ -652,9 +652,9 @@ def next_section(diag: dict[str, Any]) -> str:
     who = diag.get("id_column") or "row (0-based; the table has no ID column)"
     return (
         "<h3>Label these next</h3>"
-        '<p class="note">Unlabeled rows the model is unsure of, one from each group of similar '
-        "ones, so that each label teaches something new (<code>fewlabels query</code> picks more, "
-        "with other strategies).</p>"
+        '<p class="note">The unlabeled rows whose two most likely classes are closest (margin '
+        "sampling): labeling them is likely to help most. <code>fewlabels query</code> picks "
+        "diverse batches and says why for each row.</p>"
         + table(
             [who, "predicted", "confidence", "runner-up"],
             [(i, p, f"{c:.3f}", w) for i, p, c, w in rows],
