@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
-from .data.labels import Target, encode_target, placeholder_hint, proportions_target
+from .data.labels import Target, encode_target, placeholder_hint, proportions_target, to_python
 from .data.publish import Run, verify_manifest
 from .exceptions import InputError
 from .methods import TASK_DEFAULTS, TASK_OPTIONS, Method, fewlabels_methods, get_method, make_model
@@ -98,10 +98,6 @@ def _calibration_summary(diag: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: cal[k] for k in ("ece", "ece_calibrated", "temperature", "apply", "rows")}
 
 
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def split_target(
     frame: pd.DataFrame, target: str, unlabeled_value: Any = None
 ) -> tuple[pd.DataFrame, Target]:
@@ -149,7 +145,7 @@ def prepare_target(
             else also
         )
         raise InputError(
-            f"the labeled rows of {target!r} hold only one class ({_py(enc.classes[0])!r}); "
+            f"the labeled rows of {target!r} hold only one class ({to_python(enc.classes[0])!r}); "
             f"label at least one row of another class{hint}"
         )
     if placeholder:  # the placeholder is a class now: say so, the fit goes on
@@ -216,7 +212,7 @@ def _bag_name(value: Any) -> str | None:
         return None
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
-    return str(_py(value))
+    return str(to_python(value))
 
 
 def read_proportions(
@@ -382,7 +378,7 @@ def _predictions_frame(
     names = {}
     cols = list(PRED_COLUMNS)
     if proba is not None:
-        cols += [f"proba_{_py(c)}" for c in classes]
+        cols += [f"proba_{to_python(c)}" for c in classes]
     for col in cols:
         name = col
         while name in out.columns:
@@ -394,7 +390,7 @@ def _predictions_frame(
         out[names["was_labeled"]] = labeled
     if proba is not None:
         for j, c in enumerate(classes):
-            out[names[f"proba_{_py(c)}"]] = proba[:, j]
+            out[names[f"proba_{to_python(c)}"]] = proba[:, j]
     return out
 
 
@@ -653,7 +649,7 @@ def _fit_and_write(
         model=model,
         method=method,
         target=target,
-        classes=[_py(c) for c in classes],
+        classes=[to_python(c) for c in classes],
         n_rows=len(frame),
         n_labeled=int(labeled.sum()),
         predictions=predictions,
@@ -768,8 +764,8 @@ def count_target_note(column: pd.Series, y: Target, target: str) -> str | None:
     if counts.max() < 4 * max(counts.min(), 1) and counts.min() >= 3:
         return None
     return (
-        f"target {target!r} holds whole numbers ({len(classes)} distinct, {_py(classes.min())} "
-        f"to {_py(classes.max())}), so fewlabels treats each value as a class and predicts only "
+        f"target {target!r} holds whole numbers ({len(classes)} distinct, {to_python(classes.min())} "
+        f"to {to_python(classes.max())}), so fewlabels treats each value as a class and predicts only "
         "these values; fewlabels fit learns classes only (no option fits a number: there is no "
         "regression task), so if it is a count, bin it into ranges in your table first"
     )

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.labels import to_python
 from ..exceptions import InputError
 
 __all__ = [
@@ -283,10 +284,6 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
 class LabelingSession:
     """A labeling session on one table: what to ask next, and every answer kept.
 
@@ -355,7 +352,7 @@ class LabelingSession:
         self.n_rows = len(frame)
         self.labels = y.labels()  # object array, None on unlabeled rows
         self.table_labeled = y.labeled.copy()
-        self.classes: list[Any] = [_py(c) for c in y.classes]
+        self.classes: list[Any] = [to_python(c) for c in y.classes]
         for name in classes or []:
             self._class_for(name, allow_new=True)
         self.skipped: set[int] = set()
@@ -455,7 +452,7 @@ class LabelingSession:
         for i, row in enumerate(sel.indices):
             guess = conf = None
             if sel.proba is not None and sel.classes is not None:
-                guess = _py(sel.classes[int(np.argmax(sel.proba[i]))])
+                guess = to_python(sel.classes[int(np.argmax(sel.proba[i]))])
                 conf = float(np.max(sel.proba[i]))
             asks.append(_Ask(int(row), guess, conf, sel.reasons[i]))
         return asks
@@ -742,7 +739,7 @@ var nf = document.getElementById('new'); if (nf && nf.dataset.focus) nf.focus();
 def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return '<span class="missing">(missing)</span>'
-    return html.escape(str(_py(v)))
+    return html.escape(str(to_python(v)))
 
 
 def _pct(v: float) -> str:

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
-from ..data.labels import Target, unlabeled_mask
+from ..data.labels import Target, to_python, unlabeled_mask
 from ..exceptions import InputError
 from . import utilities as U
 
@@ -162,8 +162,13 @@ def _proba(model: Any, X: Any, rows: np.ndarray) -> np.ndarray:
     return np.vstack(out)
 
 
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
+def _uncertainty(method: str, P: np.ndarray) -> np.ndarray:
+    """Each row's uncertainty by ``method`` (a name of :data:`utilities.UNCERTAINTIES`)."""
+    if method not in U.UNCERTAINTIES:
+        raise InputError(
+            f"unknown uncertainty {method!r}; choose one of: {', '.join(U.UNCERTAINTIES)}"
+        )
+    return U.UNCERTAINTIES[method](P)
 
 
 def _classes(model: Any, k: int) -> np.ndarray:
@@ -379,7 +384,7 @@ class RandomSampling(QueryStrategy):
 
 def _uncertainty_reason(method: str, p: np.ndarray, classes: np.ndarray, u: float) -> str:
     order = np.argsort(-p, kind="stable")
-    a, b = _py(classes[order[0]]), _py(classes[order[1]])
+    a, b = to_python(classes[order[0]]), to_python(classes[order[1]])
     if method == "margin":
         return (
             f"margin: the model is torn between {a!r} ({p[order[0]]:.2f}) and {b!r} "
@@ -423,12 +428,8 @@ class UncertaintySampling(QueryStrategy):
     def _select(
         self, ctx: _Context, batch_size: int, rs: np.random.RandomState
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        if self.method not in U.UNCERTAINTIES:
-            raise InputError(
-                f"unknown uncertainty {self.method!r}; choose one of: {', '.join(U.UNCERTAINTIES)}"
-            )
         P = ctx.proba()
-        u = U.UNCERTAINTIES[self.method](P)
+        u = _uncertainty(self.method, P)
         pos = U.top_k(u, batch_size, rs)
         classes = ctx.classes()
         reasons = [_uncertainty_reason(self.method, P[i], classes, u[i]) for i in pos]
@@ -445,8 +446,8 @@ def _align(P: np.ndarray, member_classes: Any, classes: np.ndarray, codes: bool)
     if codes:
         cols = [int(c) for c in np.asarray(member_classes)]
     else:
-        lookup = {_py(c): j for j, c in enumerate(classes)}
-        cols = [lookup[_py(c)] for c in np.asarray(member_classes)]
+        lookup = {to_python(c): j for j, c in enumerate(classes)}
+        cols = [lookup[to_python(c)] for c in np.asarray(member_classes)]
     out[:, cols] = P
     return out
 
@@ -602,8 +603,8 @@ class QueryByCommittee(QueryStrategy):
             top = np.argsort(-votes)[:2]
             reasons.append(
                 f"committee disagreement: its {M.shape[0]} members vote "
-                f"{votes[top[0]]} for {_py(classes[top[0]])!r} and {votes[top[1]]} for "
-                f"{_py(classes[top[1]])!r}"
+                f"{votes[top[0]]} for {to_python(classes[top[0]])!r} and {votes[top[1]]} for "
+                f"{to_python(classes[top[1]])!r}"
             )
         return pos, u[pos], reasons
 
@@ -643,12 +644,8 @@ class DensityWeightedUncertainty(QueryStrategy):
     def _select(
         self, ctx: _Context, batch_size: int, rs: np.random.RandomState
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        if self.method not in U.UNCERTAINTIES:
-            raise InputError(
-                f"unknown uncertainty {self.method!r}; choose one of: {', '.join(U.UNCERTAINTIES)}"
-            )
         P = ctx.proba()
-        unc = U.UNCERTAINTIES[self.method](P)
+        unc = _uncertainty(self.method, P)
         dens = U.typicality(numeric_view(ctx.X, ctx.rows), self.n_neighbors)
         dens = dens / dens.max()
         u = unc * dens**self.beta
@@ -967,8 +964,8 @@ class ExpectedErrorReduction(QueryStrategy):
             Z[len(ctx.rows) : len(ctx.rows) + len(lab)],
             Z[len(ctx.rows) + len(lab) :],
         )
-        lookup = {_py(c): j for j, c in enumerate(classes)}
-        yl = np.array([lookup.get(_py(v), -1) for v in labels[lab]])
+        lookup = {to_python(c): j for j, c in enumerate(classes)}
+        yl = np.array([lookup.get(to_python(v), -1) for v in labels[lab]])
         keep = yl >= 0
         Zl, yl = Zl[keep], yl[keep]
         base = self.estimator if self.estimator is not None else LogisticRegression(max_iter=200)

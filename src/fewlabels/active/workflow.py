@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ..data.labels import to_python
 from ..exceptions import InputError
 
 __all__ = ["plan_table", "query_table"]
@@ -21,10 +21,6 @@ Progress = Callable[[str, int, int], None]
 
 #: The columns ``fewlabels query`` puts before the table's own.
 QUERY_COLUMNS = ("row", "guess", "confidence", "reason")
-
-
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _check_out(out: Any, data: Any) -> Path:
@@ -132,7 +128,7 @@ def query_table(
     if sel.subsampled:
         logger.warning("%s", sel.note())
     if sel.proba is not None and sel.classes is not None:
-        guess = [_py(c) for c in sel.classes[sel.proba.argmax(axis=1)]]
+        guess = [to_python(c) for c in sel.classes[sel.proba.argmax(axis=1)]]
         confidence: list[Any] = sel.proba.max(axis=1).round(4).tolist()
     else:
         guess = [None] * len(sel.indices)

@@ -36,6 +36,7 @@ __all__ = [
     "parse_target",
     "placeholder_hint",
     "proportions_target",
+    "to_python",
     "unlabeled_mask",
 ]
 
@@ -382,7 +383,7 @@ def parse_target(
         raise InputError("no row has a label; label at least one row of each class")
     if target.task in CLASSIFICATION and len(target.classes) < 2:
         raise InputError(
-            f"the labeled rows hold only one class ({_py(target.classes[0])!r}); "
+            f"the labeled rows hold only one class ({to_python(target.classes[0])!r}); "
             "label at least one row of another class"
         )
     if target.task not in accepts:
@@ -392,8 +393,14 @@ def parse_target(
     return target
 
 
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
+def to_python(value: Any) -> Any:
+    """A NumPy scalar as the Python scalar it holds (a class value for JSON, a report or a
+    file); anything else as it is.
+
+    >>> to_python(np.int64(3)), to_python("a")
+    (3, 'a')
+    """
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _class_target(s: pd.Series, unlabeled_value: Any, regression: bool = False) -> Target:

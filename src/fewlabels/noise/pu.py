@@ -53,7 +53,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from ..base import BaseFewLabelsClassifier, WrapsEstimatorMixin
-from ..data.labels import UNLABELED, Target, encode_target, parse_target
+from ..data.labels import UNLABELED, Target, encode_target, parse_target, to_python
 from ..exceptions import InputError
 from .proportions import _is_lightgbm, booster_raw, fit_custom_booster, llp_default_lightgbm
 
@@ -466,10 +466,6 @@ def _negative_label(positive: Any, others: list[Any]) -> Any:
     return f"not {positive}"
 
 
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
 METHODS = ("elkan-noto", "bagging", "nnpu")
 
 
@@ -515,7 +511,7 @@ def positive_unlabeled_target(
     ):
         # a Target parsed upstream (a pipeline, the evidence's folds) names its classes too
         everything = y if isinstance(y, Target) else encode_target(y)
-        classes = [_py(c) for c in everything.classes]
+        classes = [to_python(c) for c in everything.classes]
         match = [c for c in classes if c == positive_label]
         if not match:  # a CLI value is text: compare as text
             match = [c for c in classes if str(c) == str(positive_label)]
@@ -546,11 +542,11 @@ def positive_unlabeled_target(
             )
         if target.task == "binary":
             is_pos = target.labeled & (target.codes == 1)
-            others = [_py(target.classes[0])]
+            others = [to_python(target.classes[0])]
             logger.info(
                 "PUClassifier: positive class %r (the greater of two); the %d rows of %r "
                 "are read as unlabeled",
-                _py(target.classes[1]),
+                to_python(target.classes[1]),
                 int((target.labeled & ~is_pos).sum()),
                 others[0],
             )
@@ -563,7 +559,7 @@ def positive_unlabeled_target(
             )
         else:
             others = []
-        positive = _py(target.classes[0])
+        positive = to_python(target.classes[0])
     if target.labeled.all():
         raise InputError(
             f"every row is labeled {positive!r}: PU learning needs unlabeled rows besides "

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.labels import to_python
 from ..exceptions import InputError
 from .lfs import LabelingFunction, as_labeling_functions
 
@@ -187,7 +188,11 @@ def _summarise_and_write(
 
     classes = np.asarray(y.classes, dtype=object)
     table = lf_summary(
-        L, y.codes, lf_names, clf.label_model_.lf_accuracies, classes=[_py(c) for c in classes]
+        L,
+        y.codes,
+        lf_names,
+        clf.label_model_.lf_accuracies,
+        classes=[to_python(c) for c in classes],
     )
     P = clf.soft_labels_
     covered = clf.covered_
@@ -233,10 +238,6 @@ def _summarise_and_write(
         )
         report("writing outputs", 1, 1)
     return _json(summary)
-
-
-def _py(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _json(d: Any) -> Any:
