@@ -265,7 +265,8 @@ def run_llp(args) -> list[dict[str, Any]]:
                 cell["bag_majority"] = float((maj_model.predict(Xte) == yte).mean())
                 for method in ("lightgbm-proportion-loss", "em"):
                     t = time.perf_counter()
-                    clf = ProportionsClassifier(method=method, random_state=seed).fit(Xtr, target)
+                    clf = ProportionsClassifier(method=method, cv=None, random_state=seed)
+                    clf.fit(Xtr, target)
                     cell[f"{method}_seconds"] = time.perf_counter() - t
                     cell[method] = float((clf.predict(Xte).astype(int) == yte).mean())
                 cells.append(cell)

@@ -177,7 +177,7 @@ CASES: dict[str, tuple[dict, list[str], str]] = {
     ),
     "continuous target": (
         {"c.csv": "x,label\n" + "".join(f"{i},{i * 0.137:.3f}\n" for i in range(30))},
-        ["fit", "{c.csv}", "-t", "label"],
+        ["fit", "{c.csv}", "-t", "label", "--task", "classification"],
         "class labels",
     ),
     "unlabeled value removes every label": (

@@ -178,11 +178,11 @@ BAD_INPUTS = {
     ),
     "a folder": ("folder", None, "label", "is a folder"),
     "a missing file": ("absent.csv", None, "label", "does not exist"),
-    "continuous target": (
+    "numeric target with too few values": (
         "c.csv",
-        "x,z,label\n" + "".join(f"{i},{i % 4},{i * 0.37 if i < 8 else ''}\n" for i in range(20)),
+        "x,z,label\n" + "".join(f"{i},{i % 4},{i * 0.37 if i < 4 else ''}\n" for i in range(20)),
         "label",
-        "cannot be used as class labels",
+        "a regression needs at least 5",
     ),
 }
 

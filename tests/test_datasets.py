@@ -32,12 +32,24 @@ EXPECTED = {
     "wine": (178, 13, 3),
     "iris": (150, 4, 3),
     "fine_foods": (4000, 1, 2),
+    # regression: no classes
+    "diabetes": (442, 10, 0),
+    "concrete": (1030, 8, 0),
+    "ames": (2930, 73, 0),
+    "diamonds": (53940, 9, 0),
+    "wage": (3000, 9, 0),
+    "computers": (6259, 9, 0),
+    "housing": (546, 11, 0),
+    "auto_mpg": (392, 7, 0),
+    "cps1985": (534, 10, 0),
+    "carseats": (400, 10, 0),
 }
 
 
 def test_registry_covers_the_public_list():
     assert set(DATASETS) == set(EXPECTED)
     assert {d.name for d in list_datasets("text")} == {"fine_foods"}
+    assert len(list_datasets("regression")) == 10
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -48,7 +60,11 @@ def test_load(name):
     X, y, meta = load(name)
     rows, features, classes = EXPECTED[name]
     assert X.shape == (rows, features)
-    assert y.nunique() == classes and y.isna().sum() == 0
+    if meta.kind == "regression":
+        assert y.dtype == float and y.nunique() > 30
+    else:
+        assert y.nunique() == classes
+    assert y.isna().sum() == 0
     assert meta.n_rows == rows and meta.n_features == features and meta.n_classes == classes
     assert all(isinstance(c, str) for c in X.columns)
 

@@ -10,6 +10,7 @@ from fewlabels.data import TableEncoder
 from fewlabels.graph import LabelPropagationClassifier, LabelSpreadingClassifier
 from fewlabels.inventory import all_estimators
 from fewlabels.methods import fewlabels_methods, make_model
+from fewlabels.regression import LabelPropagationRegressor
 from fewlabels.selftrain import CoTrainingClassifier, SelfTrainingClassifier, TriTrainingClassifier
 from fewlabels.supervised import SupervisedClassifier
 
@@ -30,6 +31,11 @@ FAST_PARAMS = {
     "n_repeats": 1,
     "members": ["logreg", "label-spreading", "logreg+pl"],
     "cv": 2,  # LabelCleaningClassifier: 2 folds of out-of-fold probabilities, not 5
+}
+# Cheap settings that differ by class where a parameter name is shared (a regressor's
+# members are not a classifier's); applied after FAST_PARAMS.
+CLASS_PARAMS = {
+    "AutoRegressor": {"members": ["supervised-ridge", "coreg", "label-propagation-regressor"]},
 }
 # check_classifiers_train asks for a training accuracy above 0.83 on scikit-learn's small
 # problem: deep classes get the epochs to reach it there (and 3 epochs everywhere else).
@@ -60,7 +66,8 @@ def _checked_estimators():
         if name in NOT_CHECKED or not (hasattr(cls, "predict") or hasattr(cls, "transform")):
             continue
         params = cls().get_params(deep=False)
-        out.append(cls(**{k: v for k, v in FAST_PARAMS.items() if k in params}))
+        fast = {k: v for k, v in FAST_PARAMS.items() if k in params}
+        out.append(cls(**{**fast, **CLASS_PARAMS.get(name, {})}))
     return out + VARIANTS
 
 
@@ -88,6 +95,7 @@ NOTHING_TO_DO = {
 }
 ITERATIVE = (
     LabelPropagationClassifier,
+    LabelPropagationRegressor,
     SelfTrainingClassifier,
     CoTrainingClassifier,
     TriTrainingClassifier,

@@ -160,7 +160,7 @@ def test_a_bag_column_and_a_target():
     named = {f"r{b}": {"no": s[0], "yes": s[1]} for b, s in shares.items()}
     clf = ProportionsClassifier(bags="region", proportions=named, random_state=0).fit(frame)
     assert clf.n_features_in_ == 3 and clf.classes_.tolist() == ["no", "yes"]
-    assert isinstance(clf.evidence_, Evidence) and "bag_cross_validate" in clf.evidence_.verdict()
+    assert isinstance(clf.evidence_, Evidence) and "held-out bag" in clf.evidence_.verdict()
     with_col = clf.predict(frame)
     np.testing.assert_array_equal(with_col, clf.predict(frame.drop(columns="region")))
     assert (with_col == np.where(truth == 1, "yes", "no")).mean() > 0.9
@@ -241,3 +241,22 @@ def test_other_bad_input():
 )
 def test_sklearn_compatible_em(estimator, check):
     check(estimator)
+
+
+def test_evidence_holds_whole_bags_out_against_the_overall_shares():
+    X, truth, bags, shares = _bagged(0)
+    clf = ProportionsClassifier(bags=bags, proportions=shares, random_state=0).fit(X)
+    held, base = clf.cv_results_["bag_error"], clf.cv_results_["baseline_bag_error"]
+    assert len(held) == 5 and np.mean(held) < 0.6 * np.mean(base)  # the features help
+    assert "held-out bag" in clf.evidence_.skipped_reason
+    assert "closer to the truth" in clf.evidence_.skipped_reason
+    # the held-out check leaves the fitted model as it was
+    plain = ProportionsClassifier(bags=bags, proportions=shares, cv=None, random_state=0).fit(X)
+    assert plain.cv_results_ is None
+    np.testing.assert_allclose(plain.predict_proba(X), clf.predict_proba(X))
+    # noise features: the held-out bags are no closer than the overall shares
+    noise = np.random.RandomState(1).normal(size=X.shape)
+    blind = ProportionsClassifier(bags=bags, proportions=shares, random_state=0).fit(noise)
+    assert np.mean(blind.cv_results_["bag_error"]) > 0.8 * np.mean(
+        blind.cv_results_["baseline_bag_error"]
+    )

@@ -530,3 +530,50 @@ for _name, _summary, _method in (
             task="proportions",
         )
     )
+
+
+# regression (issue 17): a numeric target with blanks (fit --target COL on numbers, or
+# --task regression); auto-regressor reports its own cross-validated evidence
+def _regressor(name: str, **kwargs: Any) -> Callable[..., Any]:
+    def build(random_state: Any, **params: Any) -> Any:
+        from . import regression
+
+        return getattr(regression, name)(random_state=random_state, **kwargs, **params)
+
+    return build
+
+
+TASK_DEFAULTS["regression"] = "auto-regressor"
+TASK_OPTIONS["regression"] = "--target COL with a numeric target (or --task regression)"
+for _name, _summary, _encoding, _build, _kind in (
+    ("auto-regressor", "the best of ridge, LightGBM and forest regressors, or a semi-supervised "
+     "one only where cross-validation shows it lowers the RMSE", "native",
+     _regressor("AutoRegressor"), "auto"),
+    ("supervised-regressor", "LightGBM regression on the labeled rows only (the baseline)",
+     "native", _regressor("SupervisedRegressor"), "supervised"),
+    ("supervised-rf-regressor", "random forest regression on the labeled rows only", "numeric",
+     _regressor("SupervisedRegressor", estimator="random-forest"), "supervised"),
+    ("supervised-ridge", "ridge regression on the labeled rows only, penalty by leave-one-out",
+     "numeric", _regressor("SupervisedRegressor", estimator="ridge"), "supervised"),
+    ("coreg", "COREG: two kNN regressors label rows for each other", "numeric",
+     _regressor("COREGRegressor"), "co-training"),
+    ("selftrain-regressor", "random forest self-training, lowest per-tree spread first",
+     "numeric", _regressor("SelfTrainingRegressor"), "self-training"),
+    ("label-propagation-regressor", "harmonic propagation of values on a sparse kNN graph",
+     "numeric", _regressor("LabelPropagationRegressor"), "graph"),
+    ("label-spreading-regressor", "label spreading of values on a sparse kNN graph", "numeric",
+     _regressor("LabelPropagationRegressor", method="spreading"), "graph"),
+):  # fmt: skip
+    register(
+        Method(
+            _name,
+            _summary,
+            _encoding,
+            _build,
+            semi_supervised=_kind != "supervised",
+            params=("time_limit",) if _kind == "auto" else (),
+            own_evidence=_kind == "auto",
+            family=_kind,
+            task="regression",
+        )
+    )

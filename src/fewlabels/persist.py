@@ -43,6 +43,7 @@ FEWLABELS_TYPES = frozenset(
         "fewlabels.auto._knn.SmallKNN",
         "fewlabels.auto.classifier.AutoClassifier",
         "fewlabels.data.encoder.NumericView",
+        "fewlabels.data.sampling.SelectionBias",
         "fewlabels.data.encoder.TableEncoder",
         "fewlabels.deep.estimators.DeepSupervisedClassifier",
         "fewlabels.deep.estimators.DiverseEnsembleClassifier",
@@ -86,6 +87,18 @@ FEWLABELS_TYPES = frozenset(
         "fewlabels.selftrain.policies.MSLA",
         "fewlabels.selftrain.policies.Threshold",
         "fewlabels.supervised.SupervisedClassifier",
+        "fewlabels.regression.auto.AutoRegressor",
+        "fewlabels.regression.estimators.COREGRegressor",
+        "fewlabels.regression.estimators.LabelPropagationRegressor",
+        "fewlabels.regression.estimators.SelfTrainingRegressor",
+        "fewlabels.regression.estimators.SupervisedRegressor",
+        "fewlabels.regression.evidence.RegressionEvidence",
+        "fewlabels.regression.features.ClassifierFeatures",
+        "fewlabels.regression.features.ClassifierFeaturesRegressor",
+        "fewlabels.regression.gbnn.GBNNClassifier",
+        "fewlabels.regression.gbnn.GBNNRegressor",
+        "fewlabels.scale.graph.AnchorSpreadingClassifier",
+        "fewlabels.scale.selftrain.ScaledSelfTrainingClassifier",
     }
 )
 #: Every type outside skops' defaults that a model file may hold.

