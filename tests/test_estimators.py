@@ -11,6 +11,7 @@ from fewlabels.graph import LabelPropagationClassifier, LabelSpreadingClassifier
 from fewlabels.inventory import all_estimators
 from fewlabels.methods import fewlabels_methods, make_model
 from fewlabels.regression import LabelPropagationRegressor
+from fewlabels.scale import ScaledSelfTrainingClassifier
 from fewlabels.selftrain import CoTrainingClassifier, SelfTrainingClassifier, TriTrainingClassifier
 from fewlabels.supervised import SupervisedClassifier
 
@@ -97,6 +98,7 @@ ITERATIVE = (
     LabelPropagationClassifier,
     LabelPropagationRegressor,
     SelfTrainingClassifier,
+    ScaledSelfTrainingClassifier,
     CoTrainingClassifier,
     TriTrainingClassifier,
 )
