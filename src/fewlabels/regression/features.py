@@ -75,7 +75,7 @@ def equal_frequency_thresholds(y: Any, S: int) -> np.ndarray:
     Examples
     --------
     >>> equal_frequency_thresholds([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 3).tolist()
-    [2.5, 4.5, 6.5]
+    [2.5, 5.5, 7.5]
     >>> equal_frequency_thresholds([0, 0, 0, 1], 4).tolist()
     [0.5]
     """
