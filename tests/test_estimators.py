@@ -37,6 +37,11 @@ FAST_PARAMS = {
 # members are not a classifier's); applied after FAST_PARAMS.
 CLASS_PARAMS = {
     "AutoRegressor": {"members": ["supervised-ridge", "coreg", "label-propagation-regressor"]},
+    # 4 thresholds and 2 folds instead of 32 and 5; 20 boosting rounds instead of 200
+    "ClassifierFeatures": {"S": 4},
+    "ClassifierFeaturesRegressor": {"S": 4},
+    "GBNNRegressor": {"n_estimators": 20},
+    "GBNNClassifier": {"n_estimators": 20},
 }
 # check_classifiers_train asks for a training accuracy above 0.83 on scikit-learn's small
 # problem: deep classes get the epochs to reach it there (and 3 epochs everywhere else).

@@ -563,6 +563,9 @@ for _name, _summary, _encoding, _build, _kind in (
      "numeric", _regressor("LabelPropagationRegressor"), "graph"),
     ("label-spreading-regressor", "label spreading of values on a sparse kNN graph", "numeric",
      _regressor("LabelPropagationRegressor", method="spreading"), "graph"),
+    ("classifier-features-regressor", "ridge on the features plus a conditional CDF from 32 "
+     "threshold forests (Troisemaine & Lemaire), out-of-bag on the labeled rows", "numeric",
+     _regressor("ClassifierFeaturesRegressor", cv="oob"), "supervised"),
 ):  # fmt: skip
     register(
         Method(

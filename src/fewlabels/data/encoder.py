@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import InputError
 from .io import as_pandas
-from .schema import ColumnInfo, Schema, column_kind, infer_schema
+from .schema import ColumnInfo, Schema, column_kind, infer_schema, is_free_text, text_kind
 
 __all__ = [
     "ENCODED",
@@ -96,9 +96,12 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     """Turn a table into model input, remembering its schema.
 
     Columns are typed once, at ``fit`` (see :func:`fewlabels.data.infer_schema`): numeric,
-    boolean, categorical (strings, pandas ``category``) and datetime (expanded into year,
-    month, day, weekday and, where times vary, hour and minute). ID-like, constant and
-    free-text columns are set aside with a logged reason.
+    boolean, categorical (strings, pandas ``category``), datetime (expanded into year,
+    month, day, weekday and, where times vary, hour and minute) and free text (expanded
+    into the 384 dimensions of its sentence embedding, ``{column}__emb0`` to
+    ``{column}__emb383``, in every output; see :mod:`fewlabels.data.text`). ID-like and
+    constant columns are set aside with a logged reason, and so is free text when
+    ``text="drop"`` or the ``text`` extra is absent (the reason then says how to enable it).
 
     Parameters
     ----------
@@ -113,7 +116,12 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     max_categories : int, default=100
         The most categories kept per column; rarer ones are merged into ``"(other)"``.
     drop_useless : bool, default=True
-        Set aside ID-like, constant and free-text columns.
+        Set aside ID-like and constant columns (and free text that is not embedded).
+    text : {"embed", "drop"}, default="embed"
+        ``"embed"``: a free-text column is embedded once per distinct text (cached on disk
+        by content, so ``transform``, other folds and reruns read the cache) when the
+        ``text`` extra is installed (``pip install 'fewlabels[text]'``), and set aside
+        otherwise. ``"drop"``: free-text columns are set aside.
 
     Attributes
     ----------
@@ -121,6 +129,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         The learned schema, in plain Python types (see :class:`fewlabels.data.Schema`).
     categories_ : dict of str to list of str
         The categories kept for each categorical column.
+    text_dims_ : dict of str to int
+        The embedding width of each text column (384).
     feature_names_map_ : dict of str to str
         The columns of the ``"native"`` output, in order: each internal name mapped to the
         name users see (the column's own name, ``{column}__{part}`` for a date part).
@@ -159,14 +169,20 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         "output": [StrOptions({"native", "ordinal", "numeric"})],
         "max_categories": [Interval(Integral, 2, None, closed="left")],
         "drop_useless": ["boolean"],
+        "text": [StrOptions({"embed", "drop"})],
     }
 
     def __init__(
-        self, output: str = "native", max_categories: int = 100, drop_useless: bool = True
+        self,
+        output: str = "native",
+        max_categories: int = 100,
+        drop_useless: bool = True,
+        text: str = "embed",
     ):
         self.output = output
         self.max_categories = max_categories
         self.drop_useless = drop_useless
+        self.text = text
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -208,20 +224,23 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
     def _schema_for(self, frame: pd.DataFrame) -> Schema:
         if self.drop_useless:
-            return infer_schema(frame)
-        cols = []
+            return infer_schema(frame, text=self.text)
+        schema = Schema()
+        embed = text_kind(self.text) is not None
         for name in frame.columns:
             s = frame[name]
             if s.isna().all():
                 raise InputError(
                     f"column '{name}' is empty in every row; drop the column or fill in its values"
                 )
-            cols.append(
-                ColumnInfo(
-                    str(name), column_kind(s, str(name)), int(s.isna().sum()), int(s.nunique())
-                )
+            kind = column_kind(s, str(name))
+            if kind == "categorical" and embed and len(s) >= 20 and is_free_text(s.dropna()):
+                kind = "text"
+                schema.text_columns.append(str(name))
+            schema.columns.append(
+                ColumnInfo(str(name), kind, int(s.isna().sum()), int(s.nunique()))
             )
-        return Schema(columns=cols)
+        return schema
 
     # ------------------------------------------------------------------ value conversion
     @staticmethod
@@ -297,6 +316,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         schema = self._schema_for(frame)
         self.categories_: dict[str, list[str]] = {}
         self.date_parts_: dict[str, list[str]] = {}
+        self.text_dims_: dict[str, int] = {}
         for col in schema.columns:
             s = frame[self._lookup(frame, col.name)]
             if col.kind == "categorical":
@@ -316,13 +336,18 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                     if self._date_part(d, p)[~d.isna().to_numpy()].any():
                         parts.append(p)
                 self.date_parts_[col.name] = parts
+            elif col.kind == "text":
+                from .text import EMBEDDING_DIM
+
+                self.text_dims_[col.name] = EMBEDDING_DIM
         self.schema_ = schema.to_dict()
         shown = self._output_order()
         clashes = sorted(n for n, k in Counter(shown).items() if k > 1)
         if clashes:
             raise InputError(
                 f"column name(s) {', '.join(map(repr, clashes[:10]))} clash with the parts "
-                "of a date column (named '<column>__<part>'); rename them"
+                "of a date column (named '<column>__<part>') or the embedding of a text "
+                "column ('<column>__emb<i>'); rename them"
             )
         self.feature_names_map_ = dict(zip(internal_names(shown), shown, strict=True))
         # imputation and scaling for the "numeric" output
@@ -391,6 +416,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         for col in self._columns():
             if col.kind == "datetime":
                 order.extend(f"{col.name}__{p}" for p in self.date_parts_[col.name])
+            elif col.kind == "text":
+                order.extend(_embedding_names(col.name, self.text_dims_[col.name]))
             else:
                 order.append(col.name)
         return order
@@ -461,9 +488,33 @@ def _datetime_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.
     return {f"{name}__{part}": enc._date_part(d, part) for part in enc.date_parts_[name]}
 
 
+def _embedding_names(name: str, dims: int) -> list[str]:
+    return [f"{name}__emb{i}" for i in range(dims)]
+
+
+def _text_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.ndarray]:
+    """The column's sentence embedding, one float vector per dimension (each distinct text
+    embedded once, then read from the cache; see :mod:`fewlabels.data.text`)."""
+    from .text import default_embedder
+
+    E = default_embedder().embed(s.to_numpy(dtype=object), column=name).astype(np.float64)
+    dims = enc.text_dims_[name]
+    if E.shape[1] != dims:
+        raise InputError(
+            f"column '{name}' was embedded in {dims} dimensions at fit but now in "
+            f"{E.shape[1]}; refit the model with this text model"
+        )
+    return dict(zip(_embedding_names(name, dims), np.asfortranarray(E).T, strict=True))
+
+
 #: Column kind -> codec: how a column of that kind becomes named float vectors.
 #: Categorical columns keep their own path (a pandas Categorical with fixed categories).
-_CODECS = {"numeric": _numeric_codec, "boolean": _boolean_codec, "datetime": _datetime_codec}
+_CODECS = {
+    "numeric": _numeric_codec,
+    "boolean": _boolean_codec,
+    "datetime": _datetime_codec,
+    "text": _text_codec,
+}
 
 
 def _fit_scaling(

@@ -1,8 +1,9 @@
 """Feature typing: what each column of a table is, and which columns are not features.
 
-:func:`infer_schema` types every column as numeric, boolean, categorical or datetime, and
-sets aside ID-like columns (unique per row), constant columns and free-text columns, each
-with a logged reason. It also rejects what no model can use, with one line naming the
+:func:`infer_schema` types every column as numeric, boolean, categorical, datetime or
+(with ``text="embed"`` and the ``text`` extra installed) free text, and sets aside ID-like
+columns (unique per row), constant columns and, otherwise, free-text columns, each with a
+logged reason. It also rejects what no model can use, with one line naming the
 column and the fix: a column that is empty in every row, infinite values, a column that
 mixes numbers and text.
 """
@@ -18,13 +19,18 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
+from .text import disabled_reason, text_enabled
 
 __all__ = ["ColumnInfo", "Schema", "infer_schema", "KINDS"]
 
 logger = logging.getLogger(__name__)
 
-#: The feature kinds a column can have.
-KINDS = ("numeric", "boolean", "categorical", "datetime")
+#: The feature kinds a column can have ("text": a free-text column, embedded by
+#: :mod:`fewlabels.data.text`).
+KINDS = ("numeric", "boolean", "categorical", "datetime", "text")
+#: The reasons a free-text column is set aside: with ``text="drop"``, and when the
+#: ``text`` extra is absent (the report shows the latter, which says how to enable text).
+TEXT_DROPPED = "free text (set aside: text='drop')"
 
 _MIN_ROWS_FOR_ID = 20
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|guid|key)$", re.IGNORECASE)
@@ -134,7 +140,9 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return bool(parsed.notna().all())
 
 
-def _is_free_text(values: pd.Series) -> bool:
+def is_free_text(values: pd.Series) -> bool:
+    """Whether the (non-missing) string values read as free text: mostly distinct, with a
+    median of at least four words."""
     sample = values.head(2_000).astype(str)
     n_words = sample.str.count(r"\s+") + 1
     return bool(sample.nunique() > 0.5 * len(sample) and n_words.median() >= 4)
@@ -181,7 +189,18 @@ def column_kind(s: pd.Series, name: str) -> str:
     )
 
 
-def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Schema:
+def text_kind(text: str) -> str | None:
+    """What becomes of a free-text column: ``"text"`` (embedded) when ``text="embed"``
+    and the ``text`` extra is installed, else None (set aside, see :func:`text_reason`)."""
+    return "text" if text == "embed" and text_enabled() else None
+
+
+def text_reason(text: str) -> str:
+    """Why a free-text column is set aside under ``text`` (``"embed"`` or ``"drop"``)."""
+    return f"free text; {disabled_reason()}" if text == "embed" else TEXT_DROPPED
+
+
+def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = (), text: str = "drop") -> Schema:
     """Type the feature columns of ``frame`` and set aside the ones that are not features.
 
     Parameters
@@ -189,6 +208,12 @@ def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Schema:
     frame : pandas.DataFrame
     exclude : tuple of str
         Columns that are not features (the target), left out of the schema.
+    text : {"drop", "embed"}, default="drop"
+        What becomes of a free-text column (always listed in ``text_columns``).
+        ``"embed"`` gives it kind ``"text"`` when the ``text`` extra is installed (its
+        embedding then joins the features, see :class:`~fewlabels.data.TableEncoder`,
+        whose default this is), and sets it aside with a reason that says how to enable
+        text otherwise. ``"drop"`` sets it aside.
 
     Returns
     -------
@@ -209,6 +234,8 @@ def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Schema:
     >>> [(c.name, c.kind) for c in s.columns], s.dropped
     ([('size', 'numeric'), ('color', 'categorical')], {'const': 'constant (one value in every row)'})
     """
+    if text not in ("drop", "embed"):
+        raise InputError(f"text must be 'embed' or 'drop'; got {text!r}")
     schema = Schema()
     n_rows = len(frame)
     for name in frame.columns:
@@ -225,9 +252,12 @@ def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> Schema:
         n_unique = int(s.nunique(dropna=True))
         if n_rows >= 3 and n_unique <= 1 and n_missing == 0:
             schema.dropped[label] = "constant (one value in every row)"
-        elif kind == "categorical" and n_rows >= _MIN_ROWS_FOR_ID and _is_free_text(s.dropna()):
-            schema.dropped[label] = "free text (text features are not supported yet)"
+        elif kind == "categorical" and n_rows >= _MIN_ROWS_FOR_ID and is_free_text(s.dropna()):
             schema.text_columns.append(label)
+            if text_kind(text) is not None:
+                schema.columns.append(ColumnInfo(label, "text", n_missing, n_unique))
+                continue
+            schema.dropped[label] = text_reason(text)
         elif _is_id_like(s, kind, n_rows):
             schema.dropped[label] = "ID-like (a different value in every row)"
         else:

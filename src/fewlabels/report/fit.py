@@ -38,6 +38,17 @@ DOMINANT_SHARE = 0.5
 N_NEXT = 10
 
 
+def _derived_only(derived: dict[str, str], schema: dict, text_cols: list[str]) -> str:
+    """The warning for a table whose only features are counts of its set-aside text."""
+    names = ", ".join(f"{c!r} ({why})" for c, why in derived.items())
+    dropped = schema.get("dropped", {})
+    why = "; ".join(f"{c!r}: {dropped[c]}" for c in text_cols if c in dropped)
+    return (
+        f"the only features left are derived from text: {names}; the text itself is not "
+        f"used ({why or 'set aside'})"
+    )
+
+
 def id_column(schema: dict[str, Any]) -> str | None:
     """The column the schema set aside as an ID (a name like ``*_id`` first), or None."""
     ids = [c for c, why in schema.get("dropped", {}).items() if str(why).startswith("ID-like")]
@@ -157,12 +168,7 @@ def diagnose(
     derived = derived_from_text(frame, text_cols, numeric) if text_cols else {}
     out["derived"] = derived
     if derived and set(features) <= set(derived):
-        names = ", ".join(f"{c!r} ({why})" for c, why in derived.items())
-        out["warnings"].append(
-            f"the only features left are derived from text: {names}; the text itself is not "
-            "used, because fewlabels has no text features yet: add numeric columns computed "
-            "from the text (for example embeddings) to your table to use it"
-        )
+        out["warnings"].append(_derived_only(derived, schema, text_cols))
     elif derived and out["importance"] is not None:
         imp = out["importance"]
         drops = np.nan_to_num(np.clip(np.asarray(imp["drop"], dtype=float), 0, None))
@@ -302,11 +308,7 @@ def _own_evidence_diagnose(
     derived = derived_from_text(frame, text_cols, numeric) if text_cols else {}
     out["derived"] = derived
     if derived and set(features) <= set(derived):
-        out["warnings"].append(
-            "the only features left are derived from text: "
-            + ", ".join(f"{c!r} ({why})" for c, why in derived.items())
-            + "; add numeric columns computed from the text (for example embeddings) to use it"
-        )
+        out["warnings"].append(_derived_only(derived, schema, text_cols))
     # a row of a bag cannot be labeled on its own here: no rows to label next
     out["next"] = (
         _next_rows(frame, proba, row_labeled, classes, model, out["id_column"]) if pu else None
