@@ -61,6 +61,9 @@ class Evidence:
     #: permutation importance of the method's feature columns on its held-out rows
     #: (``columns``, ``drop`` in accuracy, ``std``, ``rows``), or None
     importance: dict[str, Any] | None = None
+    #: whether ``method`` learns from unlabeled rows; a supervised method that beats the
+    #: baseline is "ahead of" it, not helped by the unlabeled rows
+    semi_supervised: bool = True
 
     @property
     def available(self) -> bool:
@@ -91,7 +94,12 @@ class Evidence:
             f"chose the {self.method} ({self.selection_reason}); " if self.selection_reason else ""
         )
         if lo > 0:
-            return f"{chose}the unlabeled rows helped: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
+            what = (
+                "the unlabeled rows helped"
+                if self.semi_supervised
+                else f"ahead of the {self.baseline} (a supervised method: no unlabeled rows used)"
+            )
+            return f"{chose}{what}: {mean:+.1%} accuracy (95% interval {lo:+.1%} to {hi:+.1%})"
         if hi < 0:
             return (
                 f"{chose}WORSE than the supervised baseline: {mean:+.1%} accuracy "

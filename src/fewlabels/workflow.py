@@ -688,6 +688,7 @@ def _fit_and_write(
             progress=fold,
             importance_seconds=IMPORTANCE_SECONDS,
         )
+        ev.semi_supervised = spec.semi_supervised
         if ev.available and ev.method != ev.baseline and ev.gain()[2] < 0:
             logger.warning(
                 "%s is worse than the supervised baseline on this table: %s", method, ev.verdict()

@@ -16,10 +16,10 @@ dimensions of its sentence embedding, from the packaged all-MiniLM-L6-v2 model
 * ``FEWLABELS_TEXT=off`` in the environment sets free text aside even where the extra is
   installed (to compare with and without it, or to skip the embedding time).
 
-Throughput on this project's machine (2 shared CPU cores, torch 2.13.0+cpu, one thread,
-batch 64; ``benchmarks/results/text_throughput.json``): about 105 texts per second for
-tweet-like texts (about 20 words) and 14 for long reviews (about 170 words, cut at the
-model's 256 tokens). A cache hit costs about 0.1 ms a text.
+Throughput on this project's machine (2 CPU cores, torch 2.13.0+cpu, batch 64, measured by
+``benchmarks/text.py throughput`` into ``benchmarks/results/text_throughput.json``): tweets
+(median 19 words) 69 texts per second on one thread, 137 on two; long reviews (median 208
+words, cut at the model's 256 tokens) 14 and 25. A cache hit costs under 0.02 ms a text.
 """
 
 from __future__ import annotations

@@ -89,6 +89,8 @@ class RegressionEvidence:
     oof_rows: Any = field(default=None, repr=False, compare=False)
     oof_pred: Any = field(default=None, repr=False, compare=False)
     oof_true: Any = field(default=None, repr=False, compare=False)
+    #: whether ``method`` learns from unlabeled rows (see :class:`fewlabels.evidence.Evidence`)
+    semi_supervised: bool = True
 
     @property
     def available(self) -> bool:
@@ -141,9 +143,14 @@ class RegressionEvidence:
         chose = f"chose {self.method} ({self.selection_reason}); " if self.selection_reason else ""
         span = f"95% interval {_g(lo)} to {_g(hi)}"
         if lo > 0:
+            what = (
+                "the unlabeled rows helped"
+                if self.semi_supervised
+                else "ahead of the baseline (a supervised regressor: no unlabeled rows used)"
+            )
             return (
-                f"{chose}the unlabeled rows helped: RMSE {_g(rmse)}, {_g(mean)} lower than "
-                f"the {self.baseline} ({span})"
+                f"{chose}{what}: RMSE {_g(rmse)}, {_g(mean)} lower than the {self.baseline} "
+                f"({span})"
             )
         if hi < 0:
             return (

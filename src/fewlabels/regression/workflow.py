@@ -84,6 +84,7 @@ def fit_and_write_regression(
             random_state=random_state,
             progress=fold,
         )
+        ev.semi_supervised = spec.semi_supervised
     report(f"fitting {spec.name}", 0, 1)
     fit_params = {"model__progress": report} if spec.own_evidence else {}
     model.fit(X, y, **fit_params)
