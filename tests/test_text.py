@@ -132,13 +132,29 @@ def test_the_encoder_expands_a_text_column_into_its_embedding(output):
     df["x"] = np.arange(len(df), dtype=float)
     enc = TableEncoder(output=output).fit(df)
     names = list(enc.get_feature_names_out())
+    width = T.EMBEDDING_DIM + T.LSA_DIM
     assert names[: T.EMBEDDING_DIM] == [f"review__emb{i}" for i in range(T.EMBEDDING_DIM)]
+    assert names[T.EMBEDDING_DIM : width] == [f"review__lsa{i}" for i in range(T.LSA_DIM)]
     assert names[-1] == "x" and enc.text_dims_ == {"review": T.EMBEDDING_DIM}
     Z = np.asarray(enc.transform(df), dtype=float)
-    assert Z.shape == (60, T.EMBEDDING_DIM + 1)
+    assert Z.shape == (60, width + 1)
     one = np.asarray(enc.transform(df.iloc[[5]]), dtype=float)
     np.testing.assert_allclose(one[0], Z[5], atol=1e-6)  # a row alone encodes as in the table
     assert TableEncoder(text="drop").fit(df).get_feature_names_out().tolist() == ["x"]
+
+
+def test_lsa_is_learned_from_every_row_and_is_deterministic():
+    texts = [
+        f"{g} {w}" for g, w in zip(GOOD * 8, ["today", "again", "wow", "ok"] * 10, strict=True)
+    ]
+    lsa = T.fit_lsa(texts)
+    assert lsa[1].n_components == T.LSA_DIM
+    vocab = set(lsa[0].vocabulary_)
+    assert {"delicious", "wow"} <= vocab and "stale" not in vocab  # only the texts it saw
+    np.testing.assert_array_equal(
+        T.lsa_transform(lsa, texts), T.lsa_transform(T.fit_lsa(texts), texts)
+    )
+    assert T.fit_lsa(["", None, "a"]) is None  # no word of two letters: nothing to learn
 
 
 @needs_text

@@ -99,7 +99,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     boolean, categorical (strings, pandas ``category``), datetime (expanded into year,
     month, day, weekday and, where times vary, hour and minute) and free text (expanded
     into the 384 dimensions of its sentence embedding, ``{column}__emb0`` to
-    ``{column}__emb383``, in every output; see :mod:`fewlabels.data.text`). ID-like and
+    ``{column}__emb383``, and 32 LSA components fitted on the rows given to ``fit``,
+    ``{column}__lsa0`` ..., in every output; see :mod:`fewlabels.data.text`). ID-like and
     constant columns are set aside with a logged reason, and so is free text when
     ``text="drop"`` or the ``text`` extra is absent (the reason then says how to enable it).
 
@@ -131,6 +132,10 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         The categories kept for each categorical column.
     text_dims_ : dict of str to int
         The embedding width of each text column (384).
+    text_lsa_ : dict of str to tuple or None
+        Each text column's latent semantic analysis, fitted on the rows given to ``fit``
+        (:func:`fewlabels.data.text.fit_lsa`; ``{column}__lsa0`` ... in the output), or
+        None when its texts hold too few words.
     feature_names_map_ : dict of str to str
         The columns of the ``"native"`` output, in order: each internal name mapped to the
         name users see (the column's own name, ``{column}__{part}`` for a date part).
@@ -317,6 +322,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         self.categories_: dict[str, list[str]] = {}
         self.date_parts_: dict[str, list[str]] = {}
         self.text_dims_: dict[str, int] = {}
+        self.text_lsa_: dict[str, Any] = {}
         for col in schema.columns:
             s = frame[self._lookup(frame, col.name)]
             if col.kind == "categorical":
@@ -337,17 +343,18 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                         parts.append(p)
                 self.date_parts_[col.name] = parts
             elif col.kind == "text":
-                from .text import EMBEDDING_DIM
+                from .text import EMBEDDING_DIM, fit_lsa
 
                 self.text_dims_[col.name] = EMBEDDING_DIM
+                self.text_lsa_[col.name] = fit_lsa(s.to_numpy(dtype=object))
         self.schema_ = schema.to_dict()
         shown = self._output_order()
         clashes = sorted(n for n, k in Counter(shown).items() if k > 1)
         if clashes:
             raise InputError(
                 f"column name(s) {', '.join(map(repr, clashes[:10]))} clash with the parts "
-                "of a date column (named '<column>__<part>') or the embedding of a text "
-                "column ('<column>__emb<i>'); rename them"
+                "of a date column (named '<column>__<part>') or the features of a text "
+                "column ('<column>__emb<i>', '<column>__lsa<i>'); rename them"
             )
         self.feature_names_map_ = dict(zip(internal_names(shown), shown, strict=True))
         # imputation and scaling for the "numeric" output
@@ -418,6 +425,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 order.extend(f"{col.name}__{p}" for p in self.date_parts_[col.name])
             elif col.kind == "text":
                 order.extend(_embedding_names(col.name, self.text_dims_[col.name]))
+                order.extend(_lsa_names(col.name, self.text_lsa_[col.name]))
             else:
                 order.append(col.name)
         return order
@@ -492,19 +500,30 @@ def _embedding_names(name: str, dims: int) -> list[str]:
     return [f"{name}__emb{i}" for i in range(dims)]
 
 
+def _lsa_names(name: str, lsa: Any) -> list[str]:
+    return [] if lsa is None else [f"{name}__lsa{i}" for i in range(lsa[1].n_components)]
+
+
 def _text_codec(enc: TableEncoder, s: pd.Series, name: str) -> dict[str, np.ndarray]:
     """The column's sentence embedding, one float vector per dimension (each distinct text
-    embedded once, then read from the cache; see :mod:`fewlabels.data.text`)."""
-    from .text import default_embedder
+    embedded once, then read from the cache), then its LSA components (see
+    :mod:`fewlabels.data.text`)."""
+    from .text import default_embedder, lsa_transform
 
-    E = default_embedder().embed(s.to_numpy(dtype=object), column=name).astype(np.float64)
+    texts = s.to_numpy(dtype=object)
+    E = default_embedder().embed(texts, column=name).astype(np.float64)
     dims = enc.text_dims_[name]
     if E.shape[1] != dims:
         raise InputError(
             f"column '{name}' was embedded in {dims} dimensions at fit but now in "
             f"{E.shape[1]}; refit the model with this text model"
         )
-    return dict(zip(_embedding_names(name, dims), np.asfortranarray(E).T, strict=True))
+    out = dict(zip(_embedding_names(name, dims), np.asfortranarray(E).T, strict=True))
+    lsa = enc.text_lsa_[name]
+    if lsa is not None:
+        L = lsa_transform(lsa, texts)
+        out.update(zip(_lsa_names(name, lsa), np.asfortranarray(L).T, strict=True))
+    return out
 
 
 #: Column kind -> codec: how a column of that kind becomes named float vectors.

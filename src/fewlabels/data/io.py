@@ -58,6 +58,8 @@ __all__ = [
     "PANDAS_NA_MARKERS",
     "as_pandas",
     "atomic_path",
+    "is_parquet_dataset",
+    "read_parquet_dataset",
     "read_table",
     "write_table",
 ]
@@ -456,7 +458,8 @@ def read_table(source: Any, *, missing_values: list[str] | None = None) -> pd.Da
     source : str, os.PathLike or table
         A CSV/TSV (plain or ``.gz``, ``.bz2``, ``.xz``, ``.zst`` compressed), Parquet or
         Arrow IPC/Feather file (the format comes from the file's first bytes, then its
-        suffix), or anything :func:`as_pandas` accepts.
+        suffix), a folder or glob of Parquet files (:func:`read_parquet_dataset`), or
+        anything :func:`as_pandas` accepts.
     missing_values : list of str, optional
         The exact strings that mark a missing value, in every column (an empty CSV cell is
         always missing). By default a CSV's ``NA``, ``N/A``, ``null``, ``NaN``, ... (see
@@ -490,6 +493,10 @@ def read_table(source: Any, *, missing_values: list[str] | None = None) -> pd.Da
     markers = _markers_list(missing_values)
     if not isinstance(source, (str, os.PathLike)):
         frame = as_pandas(source)
+        if markers:
+            frame = _blank_markers(frame, markers)
+    elif is_parquet_dataset(source):
+        frame = read_parquet_dataset(source)
         if markers:
             frame = _blank_markers(frame, markers)
     else:
@@ -532,6 +539,72 @@ def read_table(source: Any, *, missing_values: list[str] | None = None) -> pd.Da
     if frame.shape[1] == 0:
         raise InputError("the table has no columns; give a table with a header row")
     return frame
+
+
+def is_parquet_dataset(source: str | os.PathLike[str]) -> bool:
+    """Whether a path names a partitioned Parquet dataset: a folder, or a glob pattern
+    (``data/*.parquet``) that is not itself the name of a file."""
+    import glob
+
+    path = Path(source)
+    return path.is_dir() or (not path.exists() and glob.has_magic(os.fspath(source)))
+
+
+def _natural_key(text: str) -> list[Any]:
+    """``part-2`` before ``part-10``: the order Dask reads a dataset's files in."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+def read_parquet_dataset(source: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a partitioned Parquet dataset (a folder, hive-style ``key=value`` folders
+    included, or a glob of files) into one pandas DataFrame.
+
+    The files are read in natural order (``part-2`` before ``part-10``), the order the Dask
+    engine reads them in, so a row has the same position in one process as on the engine.
+    In a folder, names starting with ``.`` or ``_`` are skipped.
+
+    Raises
+    ------
+    InputError
+        For a folder without Parquet files, a glob that matches nothing, a file that is
+        not Parquet, or files whose columns disagree.
+    """
+    import glob
+
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    text = os.fspath(source)
+    try:
+        if Path(text).is_dir():
+            files = sorted(
+                pads.dataset(text, format="parquet", partitioning="hive").files, key=_natural_key
+            )
+            if not files:
+                raise InputError(
+                    f"{text} is a folder with no Parquet file in it; give the path of a table "
+                    "file, or a folder or glob of Parquet files"
+                )
+            dataset = pads.dataset(
+                files, format="parquet", partitioning="hive", partition_base_dir=text
+            )
+        else:
+            files = sorted(glob.glob(text), key=_natural_key)
+            if not files:
+                raise InputError(
+                    f"no file matches {text!r}; check the pattern (and quote it, as in "
+                    "'data/*.parquet', so that the shell passes it on)"
+                )
+            dataset = pads.dataset(files, format="parquet")
+        table = dataset.to_table()
+    except (pa.ArrowException, OSError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise InputError(
+            f"{text} cannot be read as a Parquet dataset ({detail}); a folder or glob must "
+            "hold Parquet files with the same columns"
+        ) from None
+    _check_unique_columns(table.schema.names, text)
+    return table.to_pandas()
 
 
 def _read_binary(path: Path, kind: str) -> pd.DataFrame:
