@@ -208,3 +208,14 @@ def test_active_learning_reads_the_text_too():
     model = make_model("supervised-logreg", random_state=0).fit(df, y)
     picked = UncertaintySampling().query(df, y, model=model, batch_size=5, random_state=0)
     assert not set(picked.tolist()) & set(range(8))  # unlabeled rows only
+
+
+@needs_text
+def test_a_long_embedding_is_announced_with_its_estimate(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(T, "LONG_WAIT_SECONDS", 0.0)
+    texts = [f"review number {i}: {GOOD[i % 5]}" for i in range(300)]  # two chunks of 256
+    with caplog.at_level(logging.WARNING, logger="fewlabels.data.text"):
+        T.TextEmbedder(cache_dir=tmp_path).embed(texts, column="review")
+    (msg,) = [r.getMessage() for r in caplog.records]
+    assert msg.startswith("embedding 300 new texts of column 'review': about ")
+    assert "texts/s" in msg and "cached by content" in msg

