@@ -22,6 +22,7 @@ from fewlabels.regression import (
     compare_regressors,
 )
 from fewlabels.regression._core import coreg_deltas, propagate_values, regression_scores
+from fewlabels.regression.auto import SUPERVISED_ENSEMBLE, RegressorBlend
 
 REGRESSION_METHODS = sorted(
     n for n, m in METHODS.items() if m.task == "regression" and n != "auto-regressor"
@@ -302,7 +303,11 @@ def test_auto_chooses_propagation_where_it_clearly_helps():
     ).fit(X, y)
     ev = auto.evidence_
     assert auto.best_method_ == "label-propagation-regressor"
-    assert auto.baseline_method_ in ("supervised-ridge", "supervised-rf-regressor")
+    assert auto.baseline_method_ in (
+        "supervised-ridge",
+        "supervised-rf-regressor",
+        SUPERVISED_ENSEMBLE,
+    )
     mean, lo, _ = ev.gain()
     assert mean > 0 and lo > 0 and not ev.is_baseline and ev.candidate == ev.method
     assert "helped" in ev.verdict()
@@ -320,10 +325,12 @@ def test_auto_evidence_is_consistent(diabetes):
     np.testing.assert_array_equal(ev.oof_true, y_true[ev.oof_rows])
     folds = ev.n_splits * ev.n_repeats
     assert len(ev.method_rmse) == len(ev.baseline_mae) == len(ev.method_r2) == folds
-    assert set(ev.portfolio) == {"supervised-ridge", "supervised-regressor", "coreg"}
-    assert ev.portfolio[ev.baseline] == min(
-        ev.portfolio[n] for n in ("supervised-ridge", "supervised-regressor")
-    )
+    members = {"supervised-ridge", "supervised-regressor", "coreg"}
+    assert members <= set(ev.portfolio) <= members | {SUPERVISED_ENSEMBLE}
+    if ev.baseline != SUPERVISED_ENSEMBLE:
+        assert ev.portfolio[ev.baseline] == min(
+            ev.portfolio[n] for n in ("supervised-ridge", "supervised-regressor")
+        )
     assert ev.rmse_interval()[1] <= np.mean(ev.method_rmse) <= ev.rmse_interval()[2]
     # the out-of-fold RMSE is that of the first repeat's folds, pooled
     first = np.sqrt(np.mean((ev.oof_pred - ev.oof_true) ** 2))
@@ -332,6 +339,34 @@ def test_auto_evidence_is_consistent(diabetes):
     json.dumps(d, allow_nan=False)
     assert d["n_oof"] == n_lab and "oof_pred" not in d and d["verdict"] == ev.verdict()
     assert d["method_rmse_interval"][0] <= d["method_mean_rmse"]
+
+
+def test_the_baseline_is_an_ensemble_of_complementary_supervised_members(tmp_path):
+    """y = a linear part + a step: ridge gets the first, a forest the second; their
+    greedy blend beats each out of fold, is refitted as a blend, and survives saving."""
+    from fewlabels.persist import load_model, save_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y_true = 2.0 * X[:, 0] + 2.0 * (X[:, 1] > 0) + rng.normal(0, 0.3, 500)
+    y, _ = _few_labels(y_true, 0.3)
+    auto = AutoRegressor(
+        members=["supervised-ridge", "supervised-rf-regressor"], random_state=0
+    ).fit(X, y)
+    ev = auto.evidence_
+    assert auto.best_method_ == auto.baseline_method_ == SUPERVISED_ENSEMBLE
+    assert set(auto.weights_) == {"supervised-ridge", "supervised-rf-regressor"}
+    assert abs(sum(auto.weights_.values()) - 1) < 1e-9 and min(auto.weights_.values()) > 0
+    assert ev.portfolio[SUPERVISED_ENSEMBLE] < min(
+        ev.portfolio["supervised-ridge"], ev.portfolio["supervised-rf-regressor"]
+    )
+    assert isinstance(auto.model_, RegressorBlend)
+    ridge = SupervisedRegressor("ridge").fit(auto.numeric_encoder_.transform(X), y)
+    assert _rmse(auto.predict(X), y_true, slice(None)) < _rmse(
+        ridge.predict(auto.numeric_encoder_.transform(X)), y_true, slice(None)
+    )
+    save_model(auto, tmp_path / "m.skops")
+    np.testing.assert_allclose(load_model(tmp_path / "m.skops").model.predict(X), auto.predict(X))
 
 
 class _Spy(SupervisedRegressor):

@@ -88,6 +88,7 @@ FEWLABELS_TYPES = frozenset(
         "fewlabels.selftrain.policies.Threshold",
         "fewlabels.supervised.SupervisedClassifier",
         "fewlabels.regression.auto.AutoRegressor",
+        "fewlabels.regression.auto.RegressorBlend",
         "fewlabels.regression.estimators.COREGRegressor",
         "fewlabels.regression.estimators.LabelPropagationRegressor",
         "fewlabels.regression.estimators.SelfTrainingRegressor",

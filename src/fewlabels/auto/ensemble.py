@@ -76,6 +76,7 @@ def ensemble_selection(
     score: Callable[[np.ndarray, np.ndarray], float],
     n_rounds: int = 25,
     init: np.ndarray | None = None,
+    tie_break: Callable[[np.ndarray, np.ndarray], float] | None = neg_log_loss,
 ) -> np.ndarray:
     """Weights of a greedy ensemble with replacement, maximising ``score``.
 
@@ -97,6 +98,9 @@ def ensemble_selection(
     n_rounds : int, default=25
     init : ndarray of shape (n_members,), optional
         Non-negative starting counts.
+    tie_break : callable(y, proba) -> float or None, default=neg_log_loss
+        The second key of a tie (higher is better); None: ties go to member order (for
+        predictions that are not probabilities, such as a regressor's, shape (n_rows, 1)).
 
     Returns
     -------
@@ -125,7 +129,7 @@ def ensemble_selection(
         values = []
         for P in probas:
             avg = (total + P) / (start + t)
-            values.append((score(y, avg), neg_log_loss(y, avg)))
+            values.append((score(y, avg), tie_break(y, avg) if tie_break else 0.0))
         pick = max(range(m), key=lambda i: values[i])  # first of equals: member order
         counts[pick] += 1
         total += probas[pick]
