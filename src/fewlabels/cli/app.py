@@ -38,7 +38,13 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 #: the input table and its target column, as every command that reads one takes them
-DataFile = Annotated[Path, typer.Argument(help="CSV, Parquet or Arrow file.")]
+DataFile = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV, Parquet or Arrow file, or a folder or quoted glob ('data/*.parquet') of "
+        "Parquet files."
+    ),
+]
 TargetColumn = Annotated[
     str,
     typer.Option("--target", "-t", help="The target column; blank cells are unlabeled rows."),
@@ -61,6 +67,64 @@ MissingValues = Annotated[
         "only in number, true/false and date columns.",
     ),
 ]
+
+#: the Dask engine's options, as every command that reads a table takes them
+EngineName = Annotated[
+    Literal["dask"] | None,
+    typer.Option(
+        "--engine",
+        help="Run on Dask (pip install 'fewlabels[dask]'): DATA a folder or glob of Parquet "
+        "files, on a local cluster sized to this machine or on --scheduler's.",
+    ),
+]
+SchedulerAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="The address of a running Dask scheduler (tcp://HOST:8786: dask-jobqueue, "
+        "Kubernetes, 'dask scheduler'); implies --engine dask.",
+    ),
+]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Local Dask workers (default: one per core)."),
+]
+MemoryLimit = Annotated[
+    str | None,
+    typer.Option("--memory-limit", help="Memory per local Dask worker, e.g. 4GB."),
+]
+
+
+def _cluster(
+    engine: str | None,
+    scheduler: str | None,
+    workers: int | None,
+    memory_limit: str | None,
+    debug: bool,
+) -> Any:
+    """The Dask cluster the engine options ask for (None: one process, as without them).
+    Dask's own log lines are silenced unless --debug: a failure is our one line."""
+    from ..scale.workflow import DaskCluster
+
+    cluster = DaskCluster.from_options(engine, scheduler, workers, memory_limit)
+    if cluster is not None and not debug:
+        import warnings
+
+        for name in ("distributed", "tornado", "bokeh"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        warnings.filterwarnings("ignore", module=r"distributed(\..*)?$")
+        warnings.filterwarnings("ignore", message=r".*[Ll]arge graph")
+    return cluster
+
+
+def _refuse_under_engine(**given: Any) -> None:
+    """One line for the options that have no Dask path (given: option name -> value)."""
+    used = [name for name, value in given.items() if value not in (None, False, [])]
+    if used:
+        raise InputError(
+            f"{', '.join(used)} {'has' if len(used) == 1 else 'have'} no Dask path; drop "
+            f"{'it' if len(used) == 1 else 'them'}, or run without --engine"
+        )
 
 
 def _setup_logging(quiet: bool, as_json: bool) -> None:
@@ -284,6 +348,10 @@ def fit(
         ),
     ] = None,
     seed: Seed = 0,
+    engine: EngineName = None,
+    scheduler: SchedulerAddress = None,
+    workers: Workers = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -291,7 +359,9 @@ def fit(
     """Fit a model on DATA and write the model, a prediction for every row, and a report.
 
     With --positive-label, learn from positives and unlabeled rows; with --bags and
-    --proportions (no --target), from each bag's class shares."""
+    --proportions (no --target), from each bag's class shares. With --engine dask, fit on
+    a Dask cluster (methods self-training and label-spreading; auto is self-training):
+    predictions/ is a Parquet folder and the report is built from a sample."""
     from ..workflow import fit_table
 
     if target is None and bags is None:
@@ -300,6 +370,25 @@ def fit(
             "--proportions FILE to learn from label proportions"
         )
     _setup_logging(quiet, as_json)
+    cluster = _cluster(engine, scheduler, workers, memory_limit, debug)
+    if cluster is not None:
+        _refuse_under_engine(
+            **{
+                "--positive-label": positive_label,
+                "--bags": bags,
+                "--proportions": proportions,
+                "--task regression": task == "regression" or None,
+                "--time-limit": time_limit,
+                "--metric": metric,
+                "--missing-values": missing_values,
+                "--format csv": predictions_format == "csv" or None,
+            }
+        )
+        assert target is not None
+        _fit_on_dask(
+            data, target, method, out, cluster, seed, unlabeled_value, task, quiet, as_json
+        )
+        return
     with _progress(not (quiet or as_json)) as progress:
         result = fit_table(
             data,
@@ -346,6 +435,62 @@ def fit(
         out_console.print(t)
 
 
+def _fit_on_dask(
+    data: Path,
+    target: str,
+    method: str,
+    out: Path,
+    cluster: Any,
+    seed: int,
+    unlabeled_value: str | None,
+    task: str,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    from ..scale.workflow import fit_table_dask
+
+    with _progress(not (quiet or as_json)) as progress:
+        result = fit_table_dask(
+            data,
+            target,
+            method,
+            out,
+            cluster=cluster,
+            random_state=seed,
+            unlabeled_value=unlabeled_value,
+            progress=progress,
+            task=None if task == "auto" else task,
+        )
+    _emit(result.summary(), as_json)
+    if not (quiet or as_json):
+        t = Table(show_header=False, box=None)
+        t.add_row("rows", f"{result.n_rows:,} ({result.n_labeled:,} labeled)")
+        t.add_row(
+            "classes",
+            ", ".join(map(str, result.classes[:12])) + (" …" if len(result.classes) > 12 else ""),
+        )
+        t.add_row("method", result.method)
+        if result.method_reason:
+            t.add_row("why", result.method_reason)
+        e = result.engine
+        t.add_row(
+            "engine",
+            f"dask, {'a local cluster' if e['scheduler'] == 'local' else e['scheduler']}"
+            + (f", {e['workers']} worker(s)" if e.get("workers") else "")
+            + f", {result.n_partitions:,} partitions",
+        )
+        s = result.sample
+        t.add_row(
+            "report sample",
+            f"from a sample of {s['rows']:,} rows ({s['labeled']:,} labeled, "
+            f"{s['unlabeled']:,} unlabeled)",
+        )
+        t.add_row("evidence", "not computed under --engine dask")
+        for k, v in result.paths.items():
+            t.add_row(k, v)
+        out_console.print(t)
+
+
 @app.command()
 @_guard
 def predict(
@@ -354,14 +499,22 @@ def predict(
         Path, typer.Argument(help="CSV, Parquet or Arrow file with the same feature columns.")
     ],
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--out", "-o", help="Where to write the predictions (.csv, .parquet or .arrow)."
+            "--out",
+            "-o",
+            help="Where to write the predictions (.csv, .parquet or .arrow; default "
+            "predictions.csv). With --engine dask, a folder of Parquet files (default "
+            "predictions/).",
         ),
-    ] = Path("predictions.csv"),
+    ] = None,
     proba: Annotated[
         bool, typer.Option("--proba", help="Also write one proba_<class> column per class.")
     ] = False,
+    engine: EngineName = None,
+    scheduler: SchedulerAddress = None,
+    workers: Workers = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
@@ -370,6 +523,26 @@ def predict(
     from ..workflow import predict_table
 
     _setup_logging(quiet, as_json)
+    cluster = _cluster(engine, scheduler, workers, memory_limit, debug)
+    if cluster is not None:
+        from ..scale.workflow import predict_table_dask
+
+        with _progress(not (quiet or as_json)) as progress:
+            if progress:
+                progress("predicting every partition", 0, 1)
+            summary = predict_table_dask(
+                model, data, out or Path("predictions"), proba=proba, cluster=cluster
+            )
+            if progress:
+                progress("predicting every partition", 1, 1)
+        _emit(summary, as_json)
+        if not (quiet or as_json):
+            out_console.print(
+                f"{summary['rows']:,} predictions written to {summary['output']} "
+                f"({summary['partitions']:,} Parquet files)"
+            )
+        return
+    out = out or Path("predictions.csv")
     with _progress(not (quiet or as_json)) as progress:
         if progress:
             progress("predicting", 0, 1)
@@ -771,6 +944,8 @@ def _root(
 def _usage_line(exc: Any) -> str:
     """The framework's usage error as one line with the fix."""
     msg = _one_line(exc.format_message())
+    if "unexpected extra argument" in msg:  # most often a glob the shell expanded
+        msg = msg.rstrip(".") + " (quote a glob, as in 'data/*.parquet', so the shell passes it on)"
     ctx = getattr(exc, "ctx", None)
     where = (
         f"fewlabels {ctx.command_path.split(' ', 1)[1]}"

@@ -11,14 +11,20 @@ from .app import (
     AsJson,
     DataFile,
     Debug,
+    EngineName,
+    MemoryLimit,
     MissingValues,
     Quiet,
+    SchedulerAddress,
     Seed,
     TargetColumn,
     UnlabeledValue,
+    Workers,
+    _cluster,
     _emit,
     _guard,
     _progress,
+    _refuse_under_engine,
     _setup_logging,
     app,
     out_console,
@@ -57,34 +63,64 @@ def check(
     unlabeled_value: UnlabeledValue = None,
     missing_values: MissingValues = None,
     seed: Seed = 0,
+    engine: EngineName = None,
+    scheduler: SchedulerAddress = None,
+    workers: Workers = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
     """Find labels that look wrong: a ranked label_issues.csv and a report with the noise
-    per class."""
+    per class. With --engine dask, the labeled rows of a Parquet folder (and a sample of
+    its unlabeled rows) are collected on Dask and judged in memory."""
     from ..noise.workflow import check_table
 
     _setup_logging(quiet, as_json)
-    with _progress(not (quiet or as_json)) as progress:
-        summary = check_table(
-            data,
-            target,
-            out,
-            method=method,
-            filter_by=filter_by,
-            cv=cv,
-            unlabeled_value=unlabeled_value,
-            random_state=seed,
-            missing_values=missing_values,
-            progress=progress,
-        )
+    cluster = _cluster(engine, scheduler, workers, memory_limit, debug)
+    if cluster is not None:
+        from ..scale.workflow import check_table_dask
+
+        _refuse_under_engine(**{"--missing-values": missing_values})
+        with _progress(not (quiet or as_json)) as progress:
+            summary = check_table_dask(
+                data,
+                target,
+                out,
+                method=method,
+                filter_by=filter_by,
+                cv=cv,
+                unlabeled_value=unlabeled_value,
+                random_state=seed,
+                cluster=cluster,
+                progress=progress,
+            )
+    else:
+        with _progress(not (quiet or as_json)) as progress:
+            summary = check_table(
+                data,
+                target,
+                out,
+                method=method,
+                filter_by=filter_by,
+                cv=cv,
+                unlabeled_value=unlabeled_value,
+                random_state=seed,
+                missing_values=missing_values,
+                progress=progress,
+            )
     _emit(summary, as_json)
     if not (quiet or as_json):
         t = summary_table(summary)
         t.add_row("label issues", f"{summary['issues']:,} ({summary['issue_share']:.1%})")
         t.add_row("estimated noise", f"{summary['estimated_noise_share']:.1%}")
         t.add_row("out-of-fold accuracy", f"{summary['oof_accuracy']:.3f}")
+        if "sample" in summary:
+            s = summary["sample"]
+            t.add_row(
+                "judged in memory",
+                f"{s['labeled']:,} labeled and {s['unlabeled']:,} unlabeled rows (Dask)",
+            )
         for k, v in summary["paths"].items():
             t.add_row(k, v)
         out_console.print(t)

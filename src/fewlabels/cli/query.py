@@ -13,14 +13,20 @@ from .app import (
     AsJson,
     DataFile,
     Debug,
+    EngineName,
+    MemoryLimit,
     MissingValues,
     Quiet,
+    SchedulerAddress,
     Seed,
     TargetColumn,
     UnlabeledValue,
+    Workers,
+    _cluster,
     _emit,
     _guard,
     _progress,
+    _refuse_under_engine,
     _setup_logging,
     app,
     out_console,
@@ -61,14 +67,15 @@ def query(
         ),
     ] = Path("to_label.csv"),
     strategy: Annotated[
-        StrategyName,
+        StrategyName | None,
         typer.Option(
             "--strategy",
             "-s",
-            help="How to pick (cluster-margin: uncertain and diverse; typiclust and probcover "
-            "need no labels; eer is the slowest).",
+            help="How to pick (default cluster-margin: uncertain and diverse; typiclust and "
+            "probcover need no labels; eer is the slowest). With --engine dask: margin "
+            "(default), least-confident or entropy.",
         ),
-    ] = "cluster-margin",
+    ] = None,
     method: Annotated[
         str,
         typer.Option(
@@ -85,22 +92,56 @@ def query(
     unlabeled_value: UnlabeledValue = None,
     missing_values: MissingValues = None,
     seed: Seed = 0,
+    engine: EngineName = None,
+    scheduler: SchedulerAddress = None,
+    workers: Workers = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
     """Pick the rows to label next: the model's guess and the reason for each, best first.
-    With no labels yet (or one class), TypiClust picks typical rows of unlabeled clusters."""
+    With no labels yet (or one class), TypiClust picks typical rows of unlabeled clusters.
+    With --engine dask, every unlabeled row of a Parquet folder is scored on Dask."""
     from ..active.workflow import query_table
 
     _setup_logging(quiet, as_json)
+    cluster = _cluster(engine, scheduler, workers, memory_limit, debug)
+    if cluster is not None:
+        from ..scale.workflow import query_table_dask
+
+        _refuse_under_engine(**{"--time-limit": time_limit, "--missing-values": missing_values})
+        with _progress(not (quiet or as_json)) as progress:
+            summary = query_table_dask(
+                data,
+                target,
+                n,
+                out,
+                strategy=strategy,
+                method=method,
+                unlabeled_value=unlabeled_value,
+                random_state=seed,
+                cluster=cluster,
+                progress=progress,
+            )
+        _emit(summary, as_json)
+        if not (quiet or as_json):
+            t = summary_table(summary)
+            t.add_row("method", summary["method"])
+            if summary["method_reason"]:
+                t.add_row("why", summary["method_reason"])
+            t.add_row("strategy", summary["strategy"])
+            t.add_row("scored", summary["note"])
+            t.add_row("rows to label", f"{summary['queried']:,} written to {summary['output']}")
+            out_console.print(t)
+        return
     with _progress(not (quiet or as_json)) as progress:
         summary = query_table(
             data,
             target,
             n,
             out,
-            strategy=strategy,
+            strategy=strategy or "cluster-margin",
             method=method,
             time_limit=time_limit,
             unlabeled_value=unlabeled_value,

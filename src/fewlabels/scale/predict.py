@@ -50,12 +50,22 @@ def _features(model: Any, columns: list[Any]) -> list[Any]:
 
 
 def _prediction_frame(
-    classes: np.ndarray, P: np.ndarray, index: Any, proba: bool, keep: pd.DataFrame | None
+    classes: np.ndarray,
+    P: np.ndarray,
+    index: Any,
+    proba: bool,
+    keep: pd.DataFrame | None,
+    labels: np.ndarray | None = None,
 ) -> pd.DataFrame:
     data: dict[str, Any] = {}
     if keep is not None:
-        data.update({c: keep[c].to_numpy() for c in keep.columns})
-    data["prediction"] = np.asarray(classes)[np.argmax(P, axis=1)] if len(P) else classes[:0]
+        data.update({c: keep[c].array for c in keep.columns})  # dtypes kept (text: str)
+    if labels is None:
+        labels = np.asarray(classes)[np.argmax(P, axis=1)] if len(P) else classes[:0]
+    # the classes' own dtype (text classes: a string column, not object, which the empty
+    # meta of a Parquet write could not type)
+    dtype = pd.Series(np.asarray(classes)).infer_objects().dtype
+    data["prediction"] = pd.array(np.asarray(labels), dtype=dtype)
     if proba:
         for j, c in enumerate(classes):
             data[f"proba_{c}"] = P[:, j]
@@ -72,13 +82,15 @@ def _predict_partition(
 ) -> pd.DataFrame:
     number = None if partition_info is None else partition_info.get("number")
     try:
-        P = model.predict_proba(part[features]) if len(part) else np.zeros((0, len(model.classes_)))
+        if not len(part):
+            P, labels = np.zeros((0, len(model.classes_))), None
+        else:  # what model.predict says: a tuned decision threshold decides
+            from ..base import labels_from_proba
+
+            P = np.asarray(model.predict_proba(part[features]))
+            labels = labels_from_proba(model, P)
         return _prediction_frame(
-            np.asarray(model.classes_),
-            np.asarray(P),
-            part.index,
-            proba,
-            part[keep] if keep else None,
+            np.asarray(model.classes_), P, part.index, proba, part[keep] if keep else None, labels
         )
     except Exception as exc:
         where = f"partition {number}" if number is not None else "a partition"
@@ -142,8 +154,9 @@ def write_predictions(
     overwrite: bool = False,
 ) -> Path:
     """Predict partition by partition and write a Parquet directory (one file per
-    partition), atomically: into a hidden temporary directory beside ``out``, renamed to
-    ``out`` only once every partition is written. If a partition raises or a worker dies,
+    partition, ``part.000000.parquet`` on, in the input's order), atomically: into a
+    hidden temporary directory beside ``out``, renamed to ``out`` only once every
+    partition is written. If a partition raises or a worker dies,
     the temporary directory is removed, ``out`` is untouched, and one :class:`ScaleError`
     line says what failed.
 
@@ -159,7 +172,7 @@ def write_predictions(
     pred = predict_dask(model, data, proba=proba, keep=keep)
     tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
     try:
-        task = pred.to_parquet(tmp, write_index=False, compute=False)
+        task = pred.to_parquet(tmp, write_index=False, compute=False, name_function=_part_file_name)
         compute([task], "writing predictions")
         if dest.exists():
             old = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.old"
@@ -176,6 +189,12 @@ def write_predictions(
             shutil.rmtree(tmp, ignore_errors=True)
     logger.info("predictions written to %s", dest)
     return dest
+
+
+def _part_file_name(number: int) -> str:
+    """``part.000012.parquet``: zero-padded, so that every reader (pandas and pyarrow sort
+    the names as text) puts the partitions in order."""
+    return f"part.{number:06d}.parquet"
 
 
 def _settle(timeout: float = 10.0) -> None:
