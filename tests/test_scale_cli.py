@@ -4,6 +4,7 @@ spawned), and the same folder read in one process without the engine."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import sys
@@ -92,12 +93,15 @@ def test_fit_engine_writes_model_predictions_report_and_manifest(dataset, fitted
         "report.html",
         "run.json",
     ]
-    assert sorted(json.loads((out / "run.json").read_text())["files"]) == [
-        "model.skops",
-        "report.html",
-    ]
     parts = sorted(p.name for p in (out / "predictions").iterdir())
     assert parts == [f"part.{i:06d}.parquet" for i in range(FILES)]  # one per input file
+    listed = json.loads((out / "run.json").read_text())["files"]
+    assert sorted(listed) == ["model.skops", *(f"predictions/{p}" for p in parts), "report.html"]
+    first = out / "predictions" / parts[0]
+    assert (
+        listed[f"predictions/{parts[0]}"]["sha256"]
+        == hashlib.sha256(first.read_bytes()).hexdigest()
+    )
     pred = pd.read_parquet(out / "predictions")
     assert list(pred.columns) == [*df.columns, "prediction", "proba_no", "proba_yes"]
     assert pred["id"].tolist() == list(range(N))  # in the table's order

@@ -234,11 +234,19 @@ class Run:
                 time.sleep(0.05)
 
     def _publish(self) -> None:
-        files = sorted(p for p in self.staging.iterdir() if p.is_file())
+        # every file, those of an output folder too (a Parquet folder of predictions),
+        # named by its path in the run folder
+        files = sorted(p for p in self.staging.rglob("*") if p.is_file())
         manifest = {
             "run": self.id,
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": {p.name: {"sha256": _sha256(p), "bytes": p.stat().st_size} for p in files},
+            "files": {
+                p.relative_to(self.staging).as_posix(): {
+                    "sha256": _sha256(p),
+                    "bytes": p.stat().st_size,
+                }
+                for p in files
+            },
         }
         (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
         for p in [*files, self.staging / MANIFEST]:  # on disk before the switch
