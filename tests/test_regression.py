@@ -296,7 +296,7 @@ def test_auto_keeps_supervised_when_unlabeled_rows_come_from_elsewhere():
 
 
 def test_auto_chooses_propagation_where_it_clearly_helps():
-    X, y, t = _spiral()
+    X, y, t = _spiral(every=20)  # 20 labels: enough to compare
     auto = AutoRegressor(
         members=["supervised-ridge", "supervised-rf-regressor", "label-propagation-regressor"],
         random_state=0,
@@ -367,6 +367,17 @@ def test_the_baseline_is_an_ensemble_of_complementary_supervised_members(tmp_pat
     )
     save_model(auto, tmp_path / "m.skops")
     np.testing.assert_allclose(load_model(tmp_path / "m.skops").model.predict(X), auto.predict(X))
+
+
+def test_too_few_labels_to_tell_a_gain_from_noise_keep_the_baseline():
+    X, y, t = _spiral(every=34)  # 12 labels
+    auto = AutoRegressor(
+        members=["supervised-ridge", "supervised-rf-regressor", "label-propagation-regressor"],
+        random_state=0,
+    ).fit(X, y)
+    assert auto.best_method_ == auto.baseline_method_
+    assert auto.evidence_.kept_baseline and auto.evidence_.candidate is not None
+    assert "fewer than 20" in auto.selection_reason_ and "label more rows" in auto.selection_reason_
 
 
 class _Spy(SupervisedRegressor):
