@@ -267,7 +267,8 @@ def table(args: argparse.Namespace) -> None:
         "(the script's docstring has the protocol). Accuracy on the test set, mean ± sd over "
         f"{len(SEEDS)} seeds (balanced accuracy in brackets); `auto` with time_limit="
         f"{AUTO_TIME_LIMIT:g} s. fewlabels' methods see the text column only, embedded by "
-        "the TableEncoder (all-MiniLM-L6-v2, 384 dims).",
+        "the TableEncoder (all-MiniLM-L6-v2, 384 dims, and 32 LSA components fitted on the whole "
+        "pool).",
         "",
     ]
     summary = {}
