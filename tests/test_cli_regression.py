@@ -104,3 +104,16 @@ def test_a_constant_target_or_too_few_values_is_refused(tmp_path):
     same = frame.assign(price=np.where(frame["price"].notna(), 2.5, np.nan))
     with pytest.raises(InputError, match="same value"):
         fit_table(same, "price", evidence=False, task="regression")
+
+
+@pytest.mark.parametrize("command", ["query", "check"])
+def test_query_and_check_on_a_quantity_point_to_fit(tmp_path, capsys, command):
+    frame, _ = _table(200, 0.3)
+    data = tmp_path / "prices.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / ("q.csv" if command == "query" else "chk")
+    assert main([command, str(data), "-t", "price", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot be used as class labels" in err
+    assert "a number to predict is learned by 'fewlabels fit'" in err
+    assert not out.exists()

@@ -125,7 +125,9 @@ def split_target(
         enc = encode_target(frame[target], unlabeled_value)
     except ValueError as exc:
         raise InputError(
-            f"target column {target!r} cannot be used as class labels ({exc}); give discrete labels"
+            f"target column {target!r} cannot be used as class labels ({exc}); give discrete "
+            "labels (a number to predict is learned by 'fewlabels fit', which reads it as a "
+            "quantity)"
         ) from None
     return frame.drop(columns=[target]), enc
 
