@@ -162,9 +162,8 @@ class AutoRegressor(BaseFewLabelsRegressor):
        rounds that each add the member that most lowers the out-of-fold RMSE of the
        running average, from equal prior counts that keep few labels near the plain
        average); each fold's score comes from weights selected on the other folds' rows.
-       The ensemble is the baseline when its mean fold RMSE is below the best member's;
-       otherwise (and with one supervised member) that member is. The candidate is the
-       semi-supervised member of lowest mean RMSE.
+       With one supervised member, or all weight on one, the baseline is that member. The
+       candidate is the semi-supervised member of lowest mean RMSE.
     3. The safe rule. Per fold, the gain is the baseline's RMSE minus the candidate's.
        The candidate is chosen only when the mean gain is positive and exceeds one
        standard error of the paired fold gains (the rule of
@@ -503,9 +502,8 @@ class AutoRegressor(BaseFewLabelsRegressor):
         repeats: int,
     ) -> str:
         """The baseline's name: the greedy ensemble of the supervised members (added to
-        ``results`` and ``scores`` as :data:`SUPERVISED_ENSEMBLE`) when its fold RMSE,
-        from weights chosen without each fold, is below the best member's; otherwise that
-        member (also when the ensemble puts all weight on one member). Sets ``weights_``."""
+        ``results`` and ``scores`` as :data:`SUPERVISED_ENSEMBLE`), or the one member it
+        puts all weight on; sets ``weights_``."""
         from ..auto.ensemble import ensemble_selection
 
         names = [m.name for m in sup]
@@ -551,10 +549,6 @@ class AutoRegressor(BaseFewLabelsRegressor):
                 ("rmse", "mae", "r2"), regression_scores(y[test], pred), strict=True
             ):
                 s[key].append(value)
-        if np.nanmean(s["rmse"]) >= np.nanmean(scores[best]["rmse"]):
-            # the ensemble must earn its place on the same folds as its members
-            self.weights_ = {best: 1.0}
-            return best
         scores[SUPERVISED_ENSEMBLE] = s
         results[SUPERVISED_ENSEMBLE] = {
             "status": "ok",
