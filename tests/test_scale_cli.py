@@ -204,6 +204,10 @@ def test_parquet_folder_and_glob_without_engine_read_in_one_process(tmp_path, ca
     pred = pd.read_parquet(out / "predictions.parquet")
     assert pred["id"].tolist() == list(range(240))
     assert pred["was_labeled"].sum() == df["label"].notna().sum()
+    code, _, err = _run(capsys, "fit", folder, "-t", "label", "-m", "supervised",
+                        "--no-evidence", "--out", tmp_path / "run2", "-q")  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / "run2" / "predictions.parquet").is_file()  # a folder of Parquet too
     code, _, err = _run(capsys, "fit", tmp_path / "nothing-*.parquet", "-t", "label")
     _one_line_error(code, err, "no file matches")
     (tmp_path / "empty").mkdir()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .data.io import read_table, write_table, write_text
+from .data.io import is_parquet_dataset, read_table, write_table, write_text
 from .data.labels import (
     Target,
     encode_target,
@@ -500,7 +500,8 @@ def fit_table(
     unlabeled_value : scalar, optional
         An extra target value meaning "unlabeled".
     predictions_format : {"csv", "parquet"}, optional
-        Default: Parquet when the input is Parquet or Arrow, else CSV.
+        Default: Parquet when the input is Parquet or Arrow (a file, or a folder or glob of
+        Parquet files), else CSV.
     progress : callable(stage, done, total), optional
     time_limit : float, optional
         Seconds for the method's own search (``auto``; see :attr:`Method.params`).
@@ -567,7 +568,10 @@ def fit_table(
     fmt = predictions_format or (
         "parquet"
         if isinstance(data, (str, os.PathLike))
-        and Path(data).suffix.lower() in {".parquet", ".pq", ".arrow", ".feather", ".ipc"}
+        and (
+            Path(data).suffix.lower() in {".parquet", ".pq", ".arrow", ".feather", ".ipc"}
+            or is_parquet_dataset(data)  # a folder or glob of Parquet files
+        )
         else "csv"
     )
     if fmt not in {"csv", "parquet"}:
