@@ -77,10 +77,7 @@ def check_table(
     from ..workflow import open_outputs, prepare_target
 
     report = progress or (lambda stage, done, total: None)
-    if filter_by not in FILTERS:
-        raise InputError(f"unknown --filter-by {filter_by!r}; choose one of: {', '.join(FILTERS)}")
-    if cv < 2:
-        raise InputError(f"--cv must be at least 2 folds; got {cv}")
+    check_options(filter_by, cv)
     spec = get_method(method, task="classification")
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
@@ -104,6 +101,14 @@ def check_table(
         )
 
 
+def check_options(filter_by: str, cv: int) -> None:
+    """One line for a ``--filter-by`` or ``--cv`` that ``fewlabels check`` cannot use."""
+    if filter_by not in FILTERS:
+        raise InputError(f"unknown --filter-by {filter_by!r}; choose one of: {', '.join(FILTERS)}")
+    if cv < 2:
+        raise InputError(f"--cv must be at least 2 folds; got {cv}")
+
+
 def _check_and_write(
     frame: pd.DataFrame,
     X: pd.DataFrame,
@@ -118,7 +123,21 @@ def _check_and_write(
     run: Any,
     names: dict[str, str],
     paths: dict[str, Any],
+    *,
+    ids: np.ndarray | None = None,
+    n_rows: int | None = None,
+    extra: dict[str, Any] | None = None,
+    scope: str | None = None,
+    note: str = "",
+    footer: str = "",
 ) -> dict[str, Any]:
+    """Judge the labeled rows of ``frame`` out of fold, and write the issues and the report.
+
+    ``frame`` may be a sample of a larger table (``fewlabels check --engine dask``): ``ids``
+    then give each of its rows' position in the whole table (what ``row`` reports),
+    ``n_rows`` the table's size, ``extra`` more summary entries, and ``scope``, ``note`` and
+    ``footer`` the report's description of where the rows came from (HTML).
+    """
     from ..data.io import write_table, write_text
     from .cleaning import at_majority_rate, label_issues_frame, out_of_fold_proba
     from .errors import estimate_noise, find_label_issues
@@ -137,10 +156,13 @@ def _check_and_write(
     mask = find_label_issues(codes, proba, filter_by)
     noise = estimate_noise(codes, proba)
     issues = label_issues_frame(rows, codes, proba, mask, y.classes)
+    local = issues["row"].to_numpy()  # positions in ``frame``
+    if ids is not None:
+        issues = issues.assign(row=np.asarray(ids)[local])
     accuracy = float((proba.argmax(axis=1) == codes).mean())
     classes = [c.item() if isinstance(c, np.generic) else c for c in y.classes]
-    summary = {
-        "rows": int(len(frame)),
+    summary: dict[str, Any] = {
+        "rows": int(len(frame) if n_rows is None else n_rows),
         "labeled_rows": int(len(rows)),
         "method": spec.name,
         "filter_by": filter_by,
@@ -151,6 +173,7 @@ def _check_and_write(
         "noise_rates": {str(c): float(r) for c, r in zip(classes, noise.noise_rates, strict=True)},
         "paths": {k: str(v) for k, v in paths.items()},
         "warnings": [],
+        **(extra or {}),
     }
     if at_majority_rate(codes, proba):
         summary["warnings"].append(
@@ -165,7 +188,7 @@ def _check_and_write(
         write_table(issues, run.path(names["issues"]))
         write_text(
             run.path(names["report"]),
-            _report(frame, target, issues, noise, classes, summary, cv),
+            _report(frame, local, target, issues, noise, classes, summary, cv, scope, note, footer),
         )
         report("writing outputs", 1, 1)
     return summary
@@ -173,13 +196,19 @@ def _check_and_write(
 
 def _report(
     frame: pd.DataFrame,
+    local: np.ndarray,
     target: str,
     issues: pd.DataFrame,
     noise: NoiseEstimate,
     classes: list[Any],
     summary: dict[str, Any],
     cv: int,
+    scope: str | None = None,
+    note: str = "",
+    footer: str = "",
 ) -> str:
+    """The check's report; ``local`` gives each issue's row in ``frame`` (see
+    :func:`_check_and_write` for ``scope``, ``note`` and ``footer``)."""
     from .._version import __version__
     from ..report.html import Section, esc, render_page, table
 
@@ -193,13 +222,18 @@ def _report(
             caveats + f'<p class="verdict {verdict_cls}">{summary["issues"]:,} of {n_lab:,} labels '
             f"({summary['issue_share']:.1%}) look wrong; confident learning estimates "
             f"{summary['estimated_noise_share']:.1%} of the labels are wrong.</p>"
-            f"<p>{summary['rows']:,} rows, {n_lab:,} labeled in target column "
-            f"<code>{esc(target)}</code>. Each labeled row was judged by "
+            + (
+                f"<p>{summary['rows']:,} rows, {n_lab:,} labeled in target column "
+                f"<code>{esc(target)}</code>."
+                if scope is None
+                else f"<p>{scope}"
+            )
+            + f" Each labeled row was judged by "
             f"<code>{esc(summary['method'])}</code> fitted without its label ({cv}-fold "
             "cross-validation over the labeled rows; the unlabeled rows stay in every fold). "
             f"Out-of-fold accuracy against the given labels: {summary['oof_accuracy']:.3f}. "
             f"Issues chosen by <code>{esc(summary['filter_by'])}</code> (Northcutt et al., "
-            "2021). A flagged label is a candidate for review, not a proven error.</p>",
+            f"2021). A flagged label is a candidate for review, not a proven error.{note}</p>",
             "summary",
         ),
         Section(
@@ -243,7 +277,7 @@ def _report(
     ]
     top = issues.head(REPORT_ROWS)
     if len(top):
-        data = frame.iloc[top["row"].to_numpy()].drop(columns=[target])
+        data = frame.iloc[local[: len(top)]].drop(columns=[target])
         header = ["row", "given label", "suggested label", "score", "probability"]
         body = [
             [
@@ -270,5 +304,5 @@ def _report(
     return render_page(
         f"fewlabels check: {target}",
         sections,
-        f"method {summary['method']} · fewlabels {__version__}",
+        f"method {summary['method']}{footer} · fewlabels {__version__}",
     )

@@ -1028,18 +1028,14 @@ def check_table_dask(
     so any method works, and on a table smaller than ``sample_rows`` the result is the
     single-process one. ``label_issues.csv`` gives each row's position in the whole table.
     """
-    from ..data.io import write_table, write_text
     from ..methods import get_method, make_model
-    from ..noise.cleaning import at_majority_rate, label_issues_frame, out_of_fold_proba
-    from ..noise.errors import FILTERS, estimate_noise, find_label_issues
+    from ..noise.workflow import _check_and_write, check_options
+    from ..report import esc
     from ..workflow import open_outputs, prepare_target
     from .engine import as_partitions
 
     report = progress or _noop
-    if filter_by not in FILTERS:
-        raise InputError(f"unknown --filter-by {filter_by!r}; choose one of: {', '.join(FILTERS)}")
-    if cv < 2:
-        raise InputError(f"--cv must be at least 2 folds; got {cv}")
+    check_options(filter_by, cv)
     spec = get_method(method, task="classification")
     cluster = cluster or DaskCluster()
     ddf = read_dask_table(data)
@@ -1054,148 +1050,27 @@ def check_table_dask(
             report("collecting the labeled rows and a sample", 1, 1)
         frame = sample.frame
         X, y, _ = prepare_target(frame, target, unlabeled_value)
-        stage = f"out-of-fold probabilities from {spec.name}"
-        rows, proba = out_of_fold_proba(
-            make_model(spec.name, random_state),
+        return _check_and_write(
+            frame,
             X,
             y,
+            target,
+            spec,
+            make_model,
+            filter_by,
             cv,
             random_state,
-            progress=lambda d, t: report(stage, d, t),
-        )
-        proba = proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
-        codes = y.codes[rows]
-        mask = find_label_issues(codes, proba, filter_by)
-        noise = estimate_noise(codes, proba)
-        issues = label_issues_frame(sample.ids[rows], codes, proba, mask, y.classes)
-        local = label_issues_frame(rows, codes, proba, mask, y.classes)["row"].to_numpy()
-        accuracy = float((proba.argmax(axis=1) == codes).mean())
-        classes = [c.item() if isinstance(c, np.generic) else c for c in y.classes]
-        summary: dict[str, Any] = {
-            "rows": sample.n_rows,
-            "labeled_rows": int(len(rows)),
-            "method": spec.name,
-            "filter_by": filter_by,
-            "issues": int(mask.sum()),
-            "issue_share": float(mask.mean()),
-            "estimated_noise_share": noise.issue_share,
-            "oof_accuracy": accuracy,
-            "noise_rates": {
-                str(c): float(r) for c, r in zip(classes, noise.noise_rates, strict=True)
-            },
-            "paths": {k: str(v) for k, v in paths.items()},
-            "warnings": [],
-            "engine": engine,
-            "sample": sample.to_dict(),
-        }
-        if at_majority_rate(codes, proba):
-            summary["warnings"].append(
-                f"the out-of-fold model ({accuracy:.3f} accuracy) is no better than always "
-                f"predicting the majority class ({np.bincount(codes).max() / len(codes):.3f}): "
-                "its flags say the features are weak, not that these labels are wrong; try "
-                "another --method or more labels before reviewing them"
-            )
-            logger.warning("fewlabels check: %s", summary["warnings"][-1])
-        if run is not None:
-            report("writing outputs", 0, 1)
-            write_table(issues, run.path(names["issues"]))
-            write_text(
-                run.path(names["report"]),
-                _check_report(frame, local, target, issues, noise, classes, summary, cv, sample),
-            )
-            report("writing outputs", 1, 1)
-    return summary
-
-
-def _check_report(
-    frame: pd.DataFrame,
-    local: np.ndarray,
-    target: str,
-    issues: pd.DataFrame,
-    noise: Any,
-    classes: list[Any],
-    summary: dict[str, Any],
-    cv: int,
-    sample: TableSample,
-) -> str:
-    from .._version import __version__
-    from ..noise.workflow import REPORT_ROWS
-    from ..report import Section, esc, render_page, table
-
-    n_lab = summary["labeled_rows"]
-    flagged = issues["given_label"].astype(str).value_counts()
-    verdict = "bad" if summary["estimated_noise_share"] >= 0.02 else "good"
-    caveats = "".join(f'<p class="verdict bad">{esc(w)}</p>' for w in summary["warnings"])
-    sections = [
-        Section(
-            "Summary",
-            caveats + f'<p class="verdict {verdict}">{summary["issues"]:,} of {n_lab:,} labels '
-            f"({summary['issue_share']:.1%}) look wrong; confident learning estimates "
-            f"{summary['estimated_noise_share']:.1%} of the labels are wrong.</p>"
-            f"<p>{summary['rows']:,} rows in {sample.n_partitions:,} partitions, read on Dask; "
-            f"the labels were judged in memory on {esc(sample.note())}. Each labeled row was "
-            f"judged by <code>{esc(summary['method'])}</code> fitted without its label "
-            f"({cv}-fold cross-validation over the labeled rows; the sample's unlabeled rows "
-            "stay in every fold). Out-of-fold accuracy against the given labels: "
-            f"{summary['oof_accuracy']:.3f}. Issues chosen by "
-            f"<code>{esc(summary['filter_by'])}</code> (Northcutt et al., 2021). A flagged "
-            "label is a candidate for review, not a proven error. Rows are numbered by their "
-            "position in the whole table.</p>",
-            "summary",
-        ),
-        Section(
-            "Noise per class",
-            table(
-                ["given label", "labeled rows", "estimated wrong", "flagged"],
-                [
-                    (
-                        c,
-                        f"{int(noise.label_counts[i]):,}",
-                        f"{noise.noise_rates[i]:.1%}",
-                        f"{int(flagged.get(str(c), 0)):,}",
-                    )
-                    for i, c in enumerate(classes)
-                ],
-                numeric_cols=[1, 2, 3],
-            )
-            + "<h3>Noise matrix</h3><p>Estimated rows given label <i>i</i> (row) whose true "
-            "class is <i>j</i> (column): the calibrated confident joint.</p>"
-            + table(
-                ["given \\ true", *map(str, classes)],
-                [
-                    (str(c), *(f"{int(v):,}" for v in noise.confident_joint[i]))
-                    for i, c in enumerate(classes)
-                ],
-                numeric_cols=range(1, len(classes) + 1),
+            report,
+            run,
+            names,
+            paths,
+            ids=sample.ids,
+            n_rows=sample.n_rows,
+            extra={"engine": engine, "sample": sample.to_dict()},
+            scope=(
+                f"{sample.n_rows:,} rows in {sample.n_partitions:,} partitions, read on Dask; "
+                f"the labels were judged in memory on {esc(sample.note())}."
             ),
-            "noise",
-        ),
-    ]
-    top = issues.head(REPORT_ROWS)
-    if len(top):
-        data = frame.iloc[local[: len(top)]].drop(columns=[target])
-        body = [
-            [
-                int(r.row),
-                r.given_label,
-                r.suggested_label,
-                f"{r.score:.3f}",
-                f"{r.probability:.3f}",
-                *data.iloc[i].astype(str).tolist(),
-            ]
-            for i, r in enumerate(top.itertuples(index=False))
-        ]
-        header = ["row", "given label", "suggested label", "score", "probability"]
-        errors = (
-            f"<p>The {len(top)} most likely label errors, most likely first, with the row's "
-            "features; the full list is in label_issues.csv.</p>"
-            + table([*header, *map(str, data.columns)], body, numeric_cols=[0, 3, 4])
+            note=" Rows are numbered by their position in the whole table.",
+            footer=" on Dask",
         )
-    else:
-        errors = '<p class="note">No label looks wrong.</p>'
-    sections.append(Section("Most likely errors", errors, "errors"))
-    return render_page(
-        f"fewlabels check: {target}",
-        sections,
-        f"method {summary['method']} on Dask · fewlabels {__version__}",
-    )
