@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -82,33 +83,23 @@ def check(
         from ..scale.workflow import check_table_dask
 
         _refuse_under_engine(**{"--missing-values": missing_values})
-        with _progress(not (quiet or as_json)) as progress:
-            summary = check_table_dask(
-                data,
-                target,
-                out,
-                method=method,
-                filter_by=filter_by,
-                cv=cv,
-                unlabeled_value=unlabeled_value,
-                random_state=seed,
-                cluster=cluster,
-                progress=progress,
-            )
+        run_check: Callable[..., dict[str, Any]] = check_table_dask
+        where: dict[str, Any] = {"cluster": cluster}
     else:
-        with _progress(not (quiet or as_json)) as progress:
-            summary = check_table(
-                data,
-                target,
-                out,
-                method=method,
-                filter_by=filter_by,
-                cv=cv,
-                unlabeled_value=unlabeled_value,
-                random_state=seed,
-                missing_values=missing_values,
-                progress=progress,
-            )
+        run_check, where = check_table, {"missing_values": missing_values}
+    with _progress(not (quiet or as_json)) as progress:
+        summary = run_check(
+            data,
+            target,
+            out,
+            method=method,
+            filter_by=filter_by,
+            cv=cv,
+            unlabeled_value=unlabeled_value,
+            random_state=seed,
+            progress=progress,
+            **where,
+        )
     _emit(summary, as_json)
     if not (quiet or as_json):
         t = summary_table(summary)
