@@ -431,22 +431,18 @@ class AutoRegressor(BaseFewLabelsRegressor):
         chosen = cand = base
         if not by_kind[False]:
             reason_text = "no semi-supervised member finished its cross-validation"
-        elif len(y) < MIN_LABELED_FOR_SSL:
-            cand = min(by_kind[False], key=lambda m: mean(m.name)).name
-            gain = np.asarray(scores[base]["rmse"]) - np.asarray(scores[cand]["rmse"])
-            diff, se = paired_difference(list(gain), [0.0] * len(gain))
-            self.gain_ = (diff, diff - 1.96 * se, diff + 1.96 * se)
-            reason_text = (
-                f"with {len(y)} labeled rows (fewer than {MIN_LABELED_FOR_SSL}) the folds "
-                f"cannot tell a semi-supervised gain from noise (the best, {cand}: "
-                f"{diff:+.4g} vs one standard error {se:.4g}); label more rows to compare"
-            )
         else:
             cand = min(by_kind[False], key=lambda m: mean(m.name)).name
             gain = np.asarray(scores[base]["rmse"]) - np.asarray(scores[cand]["rmse"])
             diff, se = paired_difference(list(gain), [0.0] * len(gain))
             self.gain_ = (diff, diff - 1.96 * se, diff + 1.96 * se)
-            if np.isfinite(se) and diff > 0 and diff > se:
+            if len(y) < MIN_LABELED_FOR_SSL:
+                reason_text = (
+                    f"with {len(y)} labeled rows (fewer than {MIN_LABELED_FOR_SSL}) the folds "
+                    f"cannot tell a semi-supervised gain from noise (the best, {cand}: "
+                    f"{diff:+.4g} vs one standard error {se:.4g}); label more rows to compare"
+                )
+            elif np.isfinite(se) and diff > 0 and diff > se:
                 chosen = cand
                 reason_text = (
                     f"its RMSE was {diff:.4g} lower than the best supervised {base}'s per fold, "
