@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import InputError
 from .io import as_pandas
-from .schema import ColumnInfo, Schema, column_kind, infer_schema, is_free_text, text_kind
+from .schema import ColumnInfo, Schema, column_kind, infer_schema, reads_as_free_text, text_kind
 
 __all__ = [
     "ENCODED",
@@ -239,7 +239,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                     f"column '{name}' is empty in every row; drop the column or fill in its values"
                 )
             kind = column_kind(s, str(name))
-            if kind == "categorical" and embed and len(s) >= 20 and is_free_text(s.dropna()):
+            if embed and reads_as_free_text(s, kind, len(s)):
                 kind = "text"
                 schema.text_columns.append(str(name))
             schema.columns.append(

@@ -189,6 +189,12 @@ def column_kind(s: pd.Series, name: str) -> str:
     )
 
 
+def reads_as_free_text(s: pd.Series, kind: str, n_rows: int) -> bool:
+    """Whether a column typed ``kind``, in a table of ``n_rows`` rows, is free text (a
+    categorical column of mostly distinct, several-word values; see :func:`is_free_text`)."""
+    return kind == "categorical" and n_rows >= _MIN_ROWS_FOR_ID and is_free_text(s.dropna())
+
+
 def text_kind(text: str) -> str | None:
     """What becomes of a free-text column: ``"text"`` (embedded) when ``text="embed"``
     and the ``text`` extra is installed, else None (set aside, see :func:`text_reason`)."""
@@ -252,7 +258,7 @@ def infer_schema(frame: pd.DataFrame, exclude: tuple[str, ...] = (), text: str =
         n_unique = int(s.nunique(dropna=True))
         if n_rows >= 3 and n_unique <= 1 and n_missing == 0:
             schema.dropped[label] = "constant (one value in every row)"
-        elif kind == "categorical" and n_rows >= _MIN_ROWS_FOR_ID and is_free_text(s.dropna()):
+        elif reads_as_free_text(s, kind, n_rows):
             schema.text_columns.append(label)
             if text_kind(text) is not None:
                 schema.columns.append(ColumnInfo(label, "text", n_missing, n_unique))
