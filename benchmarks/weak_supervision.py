@@ -45,7 +45,11 @@ import numpy as np
 
 HERE = Path(__file__).parent
 OURS = ("majority", "weighted", "dawid-skene", "matrix-completion")
-REAL = ("fine_foods", "breast_cancer", "spambase", "mushroom")
+REAL = ("fine_foods", "trump_tweets", "breast_cancer", "spambase", "mushroom")
+#: The text sets and their text column (features: TF-IDF reduced by truncated SVD).
+TEXT = {"fine_foods": "review", "trump_tweets": "text"}
+#: auto's time limit in the "auto" rows (with and without the LFs' votes).
+AUTO_TIME_LIMIT = 30.0
 
 
 # --------------------------------------------------------------------------- snorkel
@@ -162,14 +166,32 @@ def _load_lfs(name: str) -> list[Any]:
     return load_lfs(HERE / "lfs" / f"{name}.py")
 
 
+def _load(name: str):
+    """``(X, y)`` of an LF set's table. ``trump_tweets`` is ``benchmarks/text.py``'s tweet set
+    (its pool and test tweets together; the split here is this script's own)."""
+    if name == "trump_tweets":
+        import pandas as pd
+
+        sys.path.insert(0, str(HERE))
+        from text import load as load_text
+
+        pool_x, pool_y, test_x, test_y = load_text(name)
+        X = pd.DataFrame({"text": pd.concat([pool_x, test_x], ignore_index=True)})
+        return X, pd.Series(np.r_[pool_y, test_y])
+    from fewlabels.datasets import load
+
+    X, y, _ = load(name)
+    return X, y
+
+
 def _features(name: str, X) -> np.ndarray:
     from sklearn.preprocessing import StandardScaler
 
-    if name == "fine_foods":
+    if name in TEXT:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        T = TfidfVectorizer(min_df=3, sublinear_tf=True).fit_transform(X["review"].fillna(""))
+        T = TfidfVectorizer(min_df=3, sublinear_tf=True).fit_transform(X[TEXT[name]].fillna(""))
         F = TruncatedSVD(100, random_state=0).fit_transform(T)
     else:
         from fewlabels.data import TableEncoder
@@ -188,17 +210,19 @@ def _end_model(kind: str, seed: int):
     return LogisticRegression(C=1.0, max_iter=2000)
 
 
-def part_real(quick: bool, seeds: int, end_model: str, datasets: list[str]) -> list[dict[str, Any]]:
+def part_real(
+    quick: bool, seeds: int, end_model: str, datasets: list[str], auto_seeds: int = 0
+) -> list[dict[str, Any]]:
     from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
-    from fewlabels.datasets import load
-    from fewlabels.weak import WeakSupervisionClassifier, apply_lfs
+    from fewlabels import AutoClassifier
+    from fewlabels.weak import WeakSupervisionClassifier, apply_lfs, soft_label_rows
 
     out = []
     budgets = (50, 100, 200)
     for name in datasets:
-        X, y_raw, _ = load(name)
+        X, y_raw = _load(name)
         classes = np.unique(y_raw.to_numpy())
         y = np.searchsorted(classes, y_raw.to_numpy())
         k = len(classes)
@@ -236,6 +260,8 @@ def part_real(quick: bool, seeds: int, end_model: str, datasets: list[str]) -> l
                         random_state=seed,
                     ).fit(F[tr], y_tr, label_matrix=Ltr)
                     acc = float(np.mean(clf.predict(F[te]) == y[te]))
+                    if lm == "auto":
+                        chosen_lm = clf.label_model_
                     covered = clf.covered_
                     label_acc = float(
                         np.mean(clf.label_model_.predict(Ltr)[covered] == y[tr][covered])
@@ -255,6 +281,47 @@ def part_real(quick: bool, seeds: int, end_model: str, datasets: list[str]) -> l
                             "seconds": time.perf_counter() - t,
                         }
                     )
+                # the same recipe (true labels plus the covered rows' soft labels, no
+                # self-training) with fewlabels' chosen label model and with snorkel's
+                unl = np.flatnonzero(y_tr == -1)
+                cov_unl = unl[(Ltr[unl] != -1).any(axis=1)]
+                soft = {"fewlabels": chosen_lm.predict_proba(Ltr[cov_unl])}
+                if snorkel_available():
+                    soft["snorkel"] = snorkel_label_model(Ltr, k)[0][cov_unl]
+                for tool, Q in soft.items():
+                    r, c, w = soft_label_rows(Q, cov_unl)
+                    rows_ = np.r_[pos, r]
+                    model = clone(end).fit(
+                        F[tr][rows_], np.r_[y[few], c], sample_weight=np.r_[np.ones(b), w]
+                    )
+                    out.append(
+                        {
+                            **base,
+                            "kind": "end model",
+                            "model": f"soft labels ({tool})",
+                            "tool": tool,
+                            "test_accuracy": float(np.mean(model.predict(F[te]) == y[te])),
+                        }
+                    )
+                if seed < auto_seeds:
+                    for with_lfs in (False, True):
+                        t = time.perf_counter()
+                        auto = AutoClassifier(
+                            time_limit=AUTO_TIME_LIMIT, random_state=seed, n_jobs=1
+                        ).fit(F[tr], y_tr, label_matrix=Ltr if with_lfs else None)
+                        out.append(
+                            {
+                                **base,
+                                "kind": "end model",
+                                "model": "auto + LFs" if with_lfs else "auto",
+                                "tool": "fewlabels",
+                                "test_accuracy": float(np.mean(auto.predict(F[te]) == y[te])),
+                                "chosen": auto.best_method_,
+                                "weights": auto.weights_,
+                                "weak_label_model": auto.weak_label_model_,
+                                "seconds": time.perf_counter() - t,
+                            }
+                        )
                 sup = clone(end).fit(F[few], y[few])
                 out.append(
                     {
@@ -339,6 +406,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=None, help="default 1 with --quick, else 5")
     ap.add_argument("--end-model", choices=["logreg", "lgbm"], default="logreg")
     ap.add_argument("--datasets", nargs="*", default=list(REAL))
+    ap.add_argument(
+        "--auto-seeds",
+        type=int,
+        default=0,
+        help="also fit auto with and without the LFs' votes on the first N seeds",
+    )
     args = ap.parse_args(argv)
     seeds = args.seeds or (1 if args.quick else 5)
     parts = ["synthetic", "real", "speed"] if args.part == "all" else [args.part]
@@ -357,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = part_synthetic(args.quick, seeds)
             _print_label_table(rows, "set")
         elif part == "real":
-            rows = part_real(args.quick, seeds, args.end_model, args.datasets)
+            rows = part_real(args.quick, seeds, args.end_model, args.datasets, args.auto_seeds)
             _print_label_table(rows, ["dataset", "labels"])
             _print_end_table(rows)
         else:

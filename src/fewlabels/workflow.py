@@ -471,6 +471,7 @@ def fit_table(
     bags: str | None = None,
     proportions: Any = None,
     task: str | None = None,
+    lfs: Any = None,
 ) -> FitResult:
     """Fit a method on a partially labeled table and write the model, predictions and report.
 
@@ -525,6 +526,11 @@ def fit_table(
         ``method="auto"`` the target's values do (:func:`~fewlabels.data.infer_task`:
         numbers with fractions, or more than 30 distinct whole numbers, are a quantity to
         predict); the report and :attr:`FitResult.task_reason` say which and why.
+    lfs : path or list of labeling functions, optional
+        Labeling functions (a Python file as ``fewlabels weak --lfs`` reads it, or
+        :class:`~fewlabels.weak.LabelingFunction` objects), applied to the table as read.
+        Their votes go to a method that learns from them (``auto``'s ``+weak`` members);
+        any other method, or a task other than class labels, is refused in one line.
 
     Returns
     -------
@@ -565,6 +571,7 @@ def fit_table(
     else:
         assert target is not None
         X, y, labeled = prepare_target(frame, target, unlabeled_value)
+    fit_params = _lfs_fit_params(lfs, model, method, task, X, y)
     fmt = predictions_format or (
         "parquet"
         if isinstance(data, (str, os.PathLike))
@@ -606,7 +613,31 @@ def fit_table(
             missing_values,
             bags,
             task_reason,
+            fit_params,
         )
+
+
+def _lfs_fit_params(
+    lfs: Any, model: Any, method: str, task: str, X: pd.DataFrame, y: Target
+) -> dict[str, Any]:
+    """The labeling functions' votes on ``X`` as the model's ``label_matrix`` fit
+    parameter (none without ``lfs``), or one line saying why they cannot be used."""
+    if lfs is None:
+        return {}
+    from sklearn.utils.validation import has_fit_parameter
+
+    if task != "classification":
+        raise InputError(f"--lfs votes for class labels; this fit learns a {task} task: drop --lfs")
+    if not has_fit_parameter(model.named_steps["model"], "label_matrix"):
+        raise InputError(
+            f"method {method} does not learn from labeling functions: use --method auto "
+            "(its +weak members), or 'fewlabels weak'"
+        )
+    from .weak import apply_lfs
+    from .weak.workflow import load_lfs
+
+    fns = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else lfs
+    return {"model__label_matrix": apply_lfs(fns, X, classes=list(y.classes))}
 
 
 def _task_method(method: str, task: str) -> Method:
@@ -672,6 +703,7 @@ def _fit_and_write(
     missing_values: list[str] | None,
     bags: str | None = None,
     task_reason: str | None = None,
+    fit_params: dict[str, Any] | None = None,
 ) -> FitResult:
     from .base import labels_from_proba
     from .evidence import compare_with_supervised
@@ -700,7 +732,9 @@ def _fit_and_write(
                 "%s is worse than the supervised baseline on this table: %s", method, ev.verdict()
             )
     report(f"fitting {method}", 0, 1)
-    fit_params = {"model__progress": report} if spec.own_evidence else {}
+    fit_params = dict(fit_params or {})
+    if spec.own_evidence:
+        fit_params["model__progress"] = report
     model.fit(X, y, **fit_params)
     if spec.own_evidence:
         ev = model.named_steps["model"].evidence_

@@ -23,6 +23,7 @@ __all__ = [
     "Deadline",
     "cross_validate_members",
     "fit_with_pseudo_labels",
+    "fit_with_weak_labels",
     "select_pseudo_labels",
 ]
 
@@ -35,8 +36,9 @@ _PSEUDO_PER_LABEL = 4
 _MIN_PSEUDO = 40
 #: Teacher confidence a pseudo-label needs under ``pseudo_labels="threshold"``.
 _THRESHOLD = 0.8
-#: The order members are cross-validated in: supervised members are the teacher.
-_PHASE = {"supervised": 0, "graph": 1, "pseudo-label": 2, "semi-supervised": 3}
+#: The order members are cross-validated in: supervised members are the teacher; the weak
+#: members come next, since labeling functions are given only when the user wrote them.
+_PHASE = {"supervised": 0, "weak": 1, "graph": 2, "pseudo-label": 3, "semi-supervised": 4}
 
 
 def _silent(stage: str, done: int, total: int) -> None:
@@ -99,6 +101,42 @@ def fit_with_pseudo_labels(
         np.concatenate([y, pl]),
         sample_weight=np.concatenate([np.ones(len(rows)), w]),
     )
+
+
+def fit_with_weak_labels(
+    member: Member,
+    V: Any,
+    rows: np.ndarray,
+    y: np.ndarray,
+    votes: np.ndarray,
+    pool: np.ndarray,
+    n_classes: int,
+    seed: int,
+    n_jobs: int | None,
+) -> tuple[Any, str]:
+    """``member``'s model fitted on ``V[rows]`` labeled ``y`` (weight 1) plus the ``pool``
+    rows some labeling function votes on, each once per class its soft label gives, weighted
+    by that probability: the one recipe of the ``+weak`` members, in every fold and in the
+    refit. The label model is the one of
+    :data:`~fewlabels.weak.UNSUPERVISED_LABEL_MODELS` most accurate on ``rows`` (majority
+    vote unless another beats it); ``votes`` holds every row's votes (class codes, -1
+    abstain). Returns the model and the label model's name."""
+    from ..weak.label_models import best_label_model, soft_label_rows
+
+    if member.make is None:
+        raise ValueError(f"member {member.name!r} builds no model to fit on weak labels")
+    codes = np.full(votes.shape[0], UNLABELED)
+    codes[rows] = y
+    fit_rows = np.concatenate([rows, pool])
+    lm, _ = best_label_model(votes[fit_rows], n_classes, codes[fit_rows])
+    covered = pool[(votes[pool] != UNLABELED).any(axis=1)] if votes.shape[1] else pool[:0]
+    w_rows, w_codes, w = soft_label_rows(lm.predict_proba(votes[covered]), covered)
+    model = member.make(seed, n_jobs).fit(
+        _safe_indexing(V, np.concatenate([rows, w_rows])),
+        np.concatenate([y, w_codes]),
+        sample_weight=np.concatenate([np.ones(len(rows)), w]),
+    )
+    return model, lm.name
 
 
 class _OverTime(Exception):
@@ -260,6 +298,11 @@ def _fold(m, views, y, tr, te, pool_pos, plan, graph, teacher, f):
         return predict_proba_chunked(model, V, te, k), None
     if m.kind == "pseudo-label":
         model = fit_with_pseudo_labels(m, V, tr, y[tr], teacher[f], seed, plan.n_jobs)
+        return predict_proba_chunked(model, V, te, k), None
+    if m.kind == "weak":  # the held-out rows stand for new rows: no weak label of theirs
+        model, _ = fit_with_weak_labels(
+            m, V, tr, y[tr], views["votes"], pool_pos, k, seed, plan.n_jobs
+        )
         return predict_proba_chunked(model, V, te, k), None
     model = m.make(seed, plan.n_jobs).fit(_safe_indexing(V, tr), y[tr])
     # an empty pool (every row labeled) gives an empty matrix: nothing to teach

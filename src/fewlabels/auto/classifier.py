@@ -23,6 +23,7 @@ from ._cv import (
     Deadline,
     cross_validate_members,
     fit_with_pseudo_labels,
+    fit_with_weak_labels,
     select_pseudo_labels,
 )
 from .ensemble import blend, ensemble_selection, fit_temperature, temper
@@ -64,7 +65,11 @@ class AutoClassifier(BaseFewLabelsClassifier):
        first temperature-scaled to the confidence its own out-of-fold rows support (an
        average is otherwise dominated by its most confident member), the temperature
        again chosen on the other folds' rows only.
-    4. The semi-supervised ensemble is kept only if it beats the supervised one by more
+       With labeling functions (``fit(X, y, label_matrix=L)``), the ``+weak`` members
+       join: each learns the labels plus the pool rows some labeling function votes on,
+       soft-labeled by the label model most accurate on that fold's training labels
+       (majority vote unless Dawid-Skene or matrix completion beats it).
+    4. The semi-supervised ensemble (pseudo-labels, graph and weak labels alike) is kept only if it beats the supervised one by more
        than one standard error of the paired fold differences in ``metric``, and is not
        less accurate; otherwise the supervised ensemble is returned. The chosen ensemble
        is refitted on all rows.
@@ -138,6 +143,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
     ensemble_scores_ : dict
         Fold scores (in ``metric`` and accuracy) of the two ensembles and of predicting the
         training folds' majority class.
+    weak_label_model_ : str or None
+        The label model the refitted ``+weak`` members learned from (None: none chosen).
     teacher_ : list of str
         The supervised members whose average pseudo-labeled the pool (in every fold and
         in the refit).
@@ -213,8 +220,33 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    def fit(
+        self, X: Any, y: Any, label_matrix: Any = None, progress: Progress | None = None
+    ) -> AutoClassifier:
+        """Cross-validate the portfolio, choose the ensemble, refit it on all rows.
+
+        Parameters
+        ----------
+        X : table or array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), or Target
+            Unlabeled rows hold a missing value (or -1 in an integer target).
+        label_matrix : array of shape (n_samples, n_lfs), optional
+            Labeling functions' votes on every row (class codes in the order of the sorted
+            classes, -1 abstain; :func:`fewlabels.weak.apply_lfs` gives them). The
+            ``+weak`` members join the portfolio.
+        progress : callable(stage, done, total), optional
+
+        Returns
+        -------
+        self
+        """
+        params: dict[str, Any] = {"label_matrix": label_matrix}
+        if progress is not None:
+            params["progress"] = progress
+        return super().fit(X, y, **params)  # type: ignore[return-value]
+
     # ------------------------------------------------------------------ set-up
-    def _portfolio(self, counts: np.ndarray) -> list[Member]:
+    def _portfolio(self, counts: np.ndarray, votes: bool = False) -> list[Member]:
         known = catalogue()
         chosen: list[Member] = []
         for m in default_members() if self.members is None else self.members:
@@ -226,6 +258,13 @@ class AutoClassifier(BaseFewLabelsClassifier):
                 m = known[m]
             elif not isinstance(m, Member):
                 raise TypeError(f"members must be names or Member objects; got {type(m).__name__}")
+            if m.kind == "weak" and not votes:
+                if self.members is not None:
+                    raise ValueError(
+                        f"member {m.name!r} learns from labeling functions: pass their votes "
+                        "to fit (label_matrix=fewlabels.weak.apply_lfs(lfs, X))"
+                    )
+                continue
             if m.applies(counts):
                 chosen.append(m)
         if not any(m.kind == "supervised" for m in chosen):
@@ -249,6 +288,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
 
         codes = target.codes
         progress: Progress | None = fit_params.pop("progress", None)
+        votes = self._votes(fit_params.pop("label_matrix", None), len(codes))
         if fit_params:
             raise TypeError(f"unexpected fit parameter(s): {', '.join(fit_params)}")
         clock = Deadline(self.time_limit)
@@ -262,7 +302,7 @@ class AutoClassifier(BaseFewLabelsClassifier):
         if self.metric == "auto":
             rare = k == 2 and counts.min() < MINORITY_SHARE * counts.sum()
             self.metric_ = "balanced_accuracy" if rare else "log_loss"
-        members = self._portfolio(counts)
+        members = self._portfolio(counts, votes is not None and votes.shape[1] > 0)
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         pool = unl
         if len(unl) > self.max_pool:
@@ -271,6 +311,8 @@ class AutoClassifier(BaseFewLabelsClassifier):
         # the one numeric view of the (already typed) table, fitted on every row
         self.numeric_encoder_ = NumericView().fit(X)
         views = self._views(X, work)
+        if votes is not None:
+            views["votes"] = votes[work]
         self.pool_size_ = len(pool)
         self.selection_bias_ = self._bias_test(views["numeric"], len(lab), seed)
 
@@ -300,6 +342,22 @@ class AutoClassifier(BaseFewLabelsClassifier):
         self._refit(members, views, y, seed)
         report("auto: refitting the chosen ensemble on all rows", 1, 1)
         logger.info("auto chose the %s: %s", self.best_method_, self.selection_reason_)
+
+    def _votes(self, label_matrix: Any, n_rows: int) -> np.ndarray | None:
+        """The labeling functions' votes, checked: one row per row of ``X``, codes of
+        ``classes_`` or -1."""
+        if label_matrix is None:
+            return None
+        from ..exceptions import InputError
+        from ..weak.analysis import check_label_matrix
+
+        L = check_label_matrix(label_matrix, len(self.classes_))
+        if L.shape[0] != n_rows:
+            raise InputError(
+                f"label_matrix has {L.shape[0]} rows but X has {n_rows}; give one row of "
+                "votes per row of X"
+            )
+        return L
 
     @staticmethod
     def _bias_test(Z: Any, n_lab: int, seed: int) -> Any:
@@ -510,8 +568,9 @@ class AutoClassifier(BaseFewLabelsClassifier):
         lab_pos = np.arange(n_lab)
         pool_pos = np.arange(n_lab, views["native"].shape[0])
         chosen = [by_name[n] for n in self.weights_]
-        fitted: dict[str, Any] = {}
-        sup_models: dict[str, Any] = {}
+        self.weak_label_model_ = None
+        fitted = {}
+        sup_models = {}
         needs_teacher = any(m.kind == "pseudo-label" for m in chosen)
         teachers = [by_name[n] for n in self.teacher_] if needs_teacher else []
         needed = {t.name for t in teachers} | {c.name for c in chosen if c.kind == "supervised"}
@@ -538,6 +597,10 @@ class AutoClassifier(BaseFewLabelsClassifier):
             elif m.kind == "pseudo-label":
                 fitted[m.name] = fit_with_pseudo_labels(
                     m, V, lab_pos, y, (rows, pl, w), seed, self.n_jobs
+                )
+            elif m.kind == "weak":
+                fitted[m.name], self.weak_label_model_ = fit_with_weak_labels(
+                    m, V, lab_pos, y, views["votes"], pool_pos, k, seed, self.n_jobs
                 )
             else:
                 codes = np.full(V.shape[0], UNLABELED)

@@ -9,7 +9,11 @@ learns:
 - ``"graph"``: label spreading on a kNN graph of labeled and unlabeled rows, built once and
   solved per fold;
 - ``"semi-supervised"``: any fewlabels estimator that takes unlabeled rows itself
-  (``fit(X, codes)`` with -1 for unlabeled), fitted on the labeled rows and the pool.
+  (``fit(X, codes)`` with -1 for unlabeled), fitted on the labeled rows and the pool;
+- ``"weak"``: the same model as a supervised member, fitted on the labeled rows plus the
+  pool rows some labeling function votes on, soft-labeled by a label model (weak
+  supervision). These join only when labeling functions are given
+  (``AutoClassifier.fit(X, y, label_matrix=L)``).
 
 The catalogue is ordered cheap and strong first, so that a tight time limit still
 cross-validates the members that matter most.
@@ -26,7 +30,7 @@ import numpy as np
 
 __all__ = ["KINDS", "Member", "default_members", "catalogue"]
 
-KINDS = ("supervised", "pseudo-label", "graph", "semi-supervised")
+KINDS = ("supervised", "pseudo-label", "graph", "semi-supervised", "weak")
 
 #: Below this share of labeled rows the smallest class counts as a minority, and the
 #: class-weighted members join the portfolio.
@@ -48,7 +52,7 @@ class Member:
     Parameters
     ----------
     name : str
-    kind : {"supervised", "pseudo-label", "graph", "semi-supervised"}
+    kind : {"supervised", "pseudo-label", "graph", "semi-supervised", "weak"}
     view : {"native", "numeric"}
         ``"native"``: the encoded table with pandas categoricals (LightGBM);
         ``"numeric"``: standardized numbers with one-hot categories.
@@ -189,6 +193,34 @@ def catalogue() -> dict[str, Member]:
             _logreg(1.0),
             "logistic regression on labels plus the teacher's pseudo-labels",
         ),
+        Member(
+            "logreg+weak",
+            "weak",
+            "numeric",
+            _logreg(1.0),
+            "logistic regression on labels plus the labeling functions' soft labels",
+        ),
+        Member(
+            "random-forest+weak",
+            "weak",
+            "numeric",
+            _forest("rf"),
+            "random forest on labels plus the labeling functions' soft labels",
+        ),
+        Member(
+            "lightgbm+weak",
+            "weak",
+            "native",
+            _lightgbm,
+            "LightGBM on labels plus the labeling functions' soft labels",
+        ),
+        Member(
+            "extra-trees+weak",
+            "weak",
+            "numeric",
+            _forest("et"),
+            "extra trees on labels plus the labeling functions' soft labels",
+        ),
     ]
     if have_torch():
         members.append(
@@ -215,5 +247,6 @@ def catalogue() -> dict[str, Member]:
 
 
 def default_members() -> tuple[Member, ...]:
-    """The default portfolio: the whole :func:`catalogue` (the deep member with torch only)."""
+    """The default portfolio: the whole :func:`catalogue` (the deep member with torch only;
+    the ``"weak"`` members where labeling functions are given)."""
     return tuple(catalogue().values())

@@ -315,6 +315,14 @@ def fit(
             "bag column and one column per class holding its share (each row sums to 1).",
         ),
     ] = None,
+    lfs: Annotated[
+        Path | None,
+        typer.Option(
+            "--lfs",
+            help="Python file of labeling functions (as for 'fewlabels weak'): auto's "
+            "+weak members learn from their votes too.",
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Folder for model.skops, predictions and report.html."),
@@ -377,6 +385,7 @@ def fit(
                 "--positive-label": positive_label,
                 "--bags": bags,
                 "--proportions": proportions,
+                "--lfs": lfs,
                 "--task regression": task == "regression" or None,
                 "--time-limit": time_limit,
                 "--metric": metric,
@@ -407,6 +416,7 @@ def fit(
             bags=bags,
             proportions=proportions,
             task=None if task == "auto" else task,
+            lfs=lfs,
         )
     summary = result.summary()
     _emit(summary, as_json)

@@ -28,12 +28,15 @@ from .apply import DaskLFApplier, LFApplyError, PandasLFApplier, apply_lfs, with
 from .estimator import WeakSupervisionClassifier
 from .label_models import (
     LABEL_MODELS,
+    UNSUPERVISED_LABEL_MODELS,
     LabelModel,
+    best_label_model,
     fit_dawid_skene,
     fit_label_model,
     fit_majority_vote,
     fit_matrix_completion,
     fit_weighted_majority_vote,
+    soft_label_rows,
 )
 from .lfs import (
     ABSTAIN,
@@ -55,8 +58,10 @@ __all__ = [
     "LabelModel",
     "LabelingFunction",
     "PandasLFApplier",
+    "UNSUPERVISED_LABEL_MODELS",
     "WeakSupervisionClassifier",
     "apply_lfs",
+    "best_label_model",
     "category_lf",
     "conflict_matrix",
     "fit_dawid_skene",
@@ -76,6 +81,7 @@ __all__ = [
     "lf_summary",
     "range_lf",
     "regex_lf",
+    "soft_label_rows",
     "threshold_lf",
     "with_labels",
 ]

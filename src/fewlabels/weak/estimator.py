@@ -22,7 +22,13 @@ from ..evidence import Evidence, labeled_folds, majority_warning
 from ..exceptions import InputError
 from .analysis import check_label_matrix, lf_summary
 from .apply import _as_frame, apply_lfs
-from .label_models import LABEL_MODELS, LabelModel, fit_label_model, fit_majority_vote
+from .label_models import (
+    LABEL_MODELS,
+    LabelModel,
+    fit_label_model,
+    fit_majority_vote,
+    soft_label_rows,
+)
 from .lfs import ABSTAIN, as_labeling_functions, generate_stump_lfs
 
 __all__ = ["WeakSupervisionClassifier"]
@@ -261,10 +267,10 @@ class WeakSupervisionClassifier(BaseFewLabelsClassifier):
         soft = has_fit_parameter(est, "sample_weight")
         if len(weak):
             if soft:
-                r, k = np.nonzero(Q >= 1e-3)
-                rows.append(weak[r])
+                r, k, w = soft_label_rows(Q, weak, self.weak_weight)
+                rows.append(r)
                 ys.append(k)
-                ws.append(self.weak_weight * Q[r, k])
+                ws.append(w)
             else:
                 rows.append(weak)
                 ys.append(Q.argmax(axis=1))

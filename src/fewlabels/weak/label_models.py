@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -567,3 +567,54 @@ def fit_label_model(name: str, L: Any, n_classes: int, y: Any = None) -> LabelMo
     if name not in LABEL_MODELS:
         raise InputError(f"unknown label model {name!r}; choose one of: {', '.join(LABEL_MODELS)}")
     return LABEL_MODELS[name](L, n_classes, y)
+
+
+#: The label models whose LF accuracies come from the votes alone (the labels give at
+#: most the class balance), so that their accuracy on the labeled rows is an honest score.
+UNSUPERVISED_LABEL_MODELS = ("majority", "dawid-skene", "matrix-completion")
+
+
+def best_label_model(
+    L: Any, n_classes: int, y: Any, names: Sequence[str] = UNSUPERVISED_LABEL_MODELS
+) -> tuple[LabelModel, float]:
+    """The label model of ``names`` most accurate on the labeled rows some LF covers, and
+    that accuracy (NaN when no labeled row is covered: then majority vote).
+
+    ``y`` holds class codes, -1 for unlabeled rows. Ties go to the first name (majority vote
+    by default), so a model must beat majority vote to be chosen. Meant for models that do
+    not fit the LFs' accuracies to ``y`` (:data:`UNSUPERVISED_LABEL_MODELS`): scoring a
+    model on the labels it was fitted to would favour it.
+
+    >>> lm, acc = best_label_model([[0, 0], [1, -1], [1, 1]], 2, [0, 1, -1])
+    >>> lm.name, acc
+    ('majority', 1.0)
+    """
+    L = np.asarray(L)
+    y = np.asarray(y)
+    judged = (y >= 0) & (L != -1).any(axis=1) if L.shape[1] else np.zeros(len(y), bool)
+    best: tuple[LabelModel, float] | None = None
+    for name in names:
+        lm = fit_label_model(name, L, n_classes, y)
+        if not judged.any():
+            return lm, float("nan")
+        acc = float(np.mean(lm.predict(L[judged]) == y[judged]))
+        if best is None or acc > best[1] + 1e-12:
+            best = (lm, acc)
+    assert best is not None
+    return best
+
+
+def soft_label_rows(
+    Q: np.ndarray, rows: np.ndarray, weight: float = 1.0, floor: float = 1e-3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soft labels as weighted rows: ``(rows, codes, weights)`` with each row of ``rows``
+    once per class its soft label ``Q`` gives at least ``floor``, weighted by that
+    probability times ``weight``. A model that takes ``sample_weight`` then learns the
+    expected loss under the soft labels.
+
+    >>> r, c, w = soft_label_rows(np.array([[0.9, 0.1], [0.0, 1.0]]), np.array([5, 7]))
+    >>> r.tolist(), c.tolist(), w.round(2).tolist()
+    ([5, 5, 7], [0, 1, 1], [0.9, 0.1, 1.0])
+    """
+    r, k = np.nonzero(Q >= floor)
+    return rows[r], k, weight * Q[r, k]
