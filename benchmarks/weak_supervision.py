@@ -14,7 +14,9 @@
     default (``--end-model lgbm``: fewlabels' LightGBM). fine_foods' features: TF-IDF of the
     review reduced to 100 dimensions (truncated SVD), fitted on all rows without labels.
 (c) ``speed``: label-model fit on 1,000,000 rows x 20 LFs (binary, coverages 0.3-0.8),
-    each model timed once, and snorkel's ``LabelModel.fit`` (500 epochs) once.
+    each model timed once in memory and once on a Dask DataFrame of 8 partitions (one
+    thread; ``fit_label_model_dask`` counts the vote patterns, then fits on them), and
+    snorkel's ``LabelModel.fit`` (500 epochs) once.
 
 Runs on one thread (OMP_NUM_THREADS=1; torch.set_num_threads(1) for snorkel). Quick check:
 
@@ -357,6 +359,30 @@ def part_speed() -> list[dict[str, Any]]:
             }
         )
         print(f"  {name}: {sec:.2f} s", file=sys.stderr, flush=True)
+    if importlib.util.find_spec("dask") is not None:
+        import dask
+        import dask.dataframe as dd
+        import pandas as pd
+
+        from fewlabels.weak import fit_label_model_dask
+
+        frame = pd.DataFrame(L, columns=[f"lf_{j}" for j in range(L.shape[1])])
+        ddf = dd.from_pandas(frame, npartitions=8)
+        for name in OURS:
+            t = time.perf_counter()
+            with dask.config.set(scheduler="threads", num_workers=1):
+                lm = fit_label_model_dask(name, ddf, 2)
+            sec = time.perf_counter() - t
+            out.append(
+                {
+                    "model": f"{name} (Dask, 8 partitions)",
+                    "tool": "fewlabels",
+                    "seconds": sec,
+                    "n_iter": lm.n_iter,
+                    "accuracy": covered_accuracy(lm.predict_proba(L), L, y, lm.class_balance),
+                }
+            )
+            print(f"  {name} on Dask: {sec:.2f} s", file=sys.stderr, flush=True)
     if snorkel_available():
         P, sec = snorkel_label_model(L, 2)
         out.append(

@@ -15,6 +15,7 @@ from fewlabels.cli import main
 from fewlabels.exceptions import InputError
 from fewlabels.weak import (
     ABSTAIN,
+    LABEL_MODELS,
     DaskLFApplier,
     LFApplyError,
     PandasLFApplier,
@@ -23,6 +24,8 @@ from fewlabels.weak import (
     category_lf,
     conflict_matrix,
     fit_dawid_skene,
+    fit_label_model,
+    fit_label_model_dask,
     fit_majority_vote,
     fit_matrix_completion,
     fit_weighted_majority_vote,
@@ -38,6 +41,7 @@ from fewlabels.weak import (
     range_lf,
     regex_lf,
     threshold_lf,
+    vote_patterns,
     with_labels,
 )
 from fewlabels.weak.label_models import fit_matrix_completion_from_statistics, overlap_statistics
@@ -273,6 +277,52 @@ def test_dask_applier_equals_pandas_applier():
     assert L_dask.dtype == L_pandas.dtype
     np.testing.assert_array_equal(L_dask, L_pandas)
     assert (L_pandas >= 0).any(axis=0).all()  # every LF voted somewhere: not a trivial match
+
+
+def _three_class_votes(n=6000, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    L = np.full((n, 5), -1, dtype=np.int16)
+    accuracies, coverages = [0.9, 0.8, 0.7, 0.6, 0.85], [0.5, 0.4, 0.3, 0.6, 0.3]
+    for j, (a, c) in enumerate(zip(accuracies, coverages, strict=True)):
+        on = rng.random(n) < c
+        wrong = (y + rng.integers(1, 3, n)) % 3
+        L[on, j] = np.where(rng.random(n) < a, y, wrong)[on]
+    return L, np.where(rng.random(n) < 0.03, y, -1)
+
+
+@pytest.mark.parametrize("name", list(LABEL_MODELS))
+def test_a_label_model_on_the_vote_patterns_is_the_one_on_every_row(name):
+    L, y = _three_class_votes()
+    patterns, labels, counts = vote_patterns(L, 3, y)
+    assert len(patterns) < len(L) / 5 and counts.sum() == len(L)  # a real compression
+    full = fit_label_model(name, L, 3, y)
+    packed = fit_label_model(name, patterns, 3, labels, weights=counts)
+    np.testing.assert_allclose(packed.predict_proba(L), full.predict_proba(L), atol=1e-9)
+    np.testing.assert_allclose(packed.lf_accuracies, full.lf_accuracies, atol=1e-9)
+    unweighted = fit_label_model(name, patterns, 3, labels)  # the counts matter
+    assert not np.allclose(unweighted.class_balance, full.class_balance, atol=1e-3)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("dask") is None,
+    reason="dask is not installed (pip install 'dask[dataframe]')",
+)
+@pytest.mark.parametrize("name", list(LABEL_MODELS))
+def test_dask_label_model_fit_equals_the_in_memory_fit(name):
+    import dask.dataframe as dd
+
+    L, y = _three_class_votes(seed=1)
+    frame = pd.DataFrame(L, columns=[f"lf_{j}" for j in range(L.shape[1])]).assign(y=y)
+    lm = fit_label_model_dask(name, dd.from_pandas(frame, npartitions=5), 3, label_column="y")
+    full = fit_label_model(name, L, 3, y)
+    np.testing.assert_allclose(lm.predict_proba(L), full.predict_proba(L), atol=1e-9)
+    assert lm.name == name
+
+
+def test_weights_must_fit_the_rows():
+    with pytest.raises(ValueError, match="weights must be 2 non-negative numbers"):
+        fit_label_model("majority", [[0], [1]], 2, weights=[1.0])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("snorkel") is None, reason="snorkel not installed")

@@ -33,10 +33,12 @@ from .label_models import (
     best_label_model,
     fit_dawid_skene,
     fit_label_model,
+    fit_label_model_dask,
     fit_majority_vote,
     fit_matrix_completion,
     fit_weighted_majority_vote,
     soft_label_rows,
+    vote_patterns,
 )
 from .lfs import (
     ABSTAIN,
@@ -66,6 +68,7 @@ __all__ = [
     "conflict_matrix",
     "fit_dawid_skene",
     "fit_label_model",
+    "fit_label_model_dask",
     "fit_majority_vote",
     "fit_matrix_completion",
     "fit_weighted_majority_vote",
@@ -83,5 +86,6 @@ __all__ = [
     "regex_lf",
     "soft_label_rows",
     "threshold_lf",
+    "vote_patterns",
     "with_labels",
 ]

@@ -167,14 +167,15 @@ def _vote_shares(L: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]
     return counts, counts.sum(axis=1)
 
 
-def _class_balance_from(y: Any, n_classes: int) -> np.ndarray | None:
+def _class_balance_from(y: Any, n_classes: int, weights: Any = None) -> np.ndarray | None:
     if y is None:
         return None
     y = np.asarray(y)
-    y = y[y >= 0]
-    if len(y) == 0:
+    w = _row_weights(weights, len(y))
+    lab = y >= 0
+    if not lab.any():
         return None
-    counts = np.bincount(y, minlength=n_classes).astype(float) + 1.0
+    counts = np.bincount(y[lab], weights=w[lab], minlength=n_classes).astype(float) + 1.0
     return counts / counts.sum()
 
 
@@ -185,11 +186,14 @@ def _accuracies(cond: np.ndarray, balance: np.ndarray) -> np.ndarray:
     return right / np.maximum(joint.sum(axis=(1, 2)), _EPS)
 
 
-def fit_majority_vote(L: Any, n_classes: int, class_balance: Any = None) -> LabelModel:
+def fit_majority_vote(
+    L: Any, n_classes: int, class_balance: Any = None, weights: Any = None
+) -> LabelModel:
     """Majority vote: each row's soft label is the share of its votes per class.
 
     The class balance is the mean soft label over the covered rows (or ``class_balance``);
-    each LF's accuracy is its agreement with the majority vote where it votes.
+    each LF's accuracy is its agreement with the majority vote where it votes. ``weights``
+    counts each row that many times (the distinct rows of :func:`vote_patterns`).
 
     Examples
     --------
@@ -198,12 +202,14 @@ def fit_majority_vote(L: Any, n_classes: int, class_balance: Any = None) -> Labe
     [[0.667, 0.333]]
     """
     L = check_label_matrix(L, n_classes)
+    w = _row_weights(weights, L.shape[0])
     counts, total = _vote_shares(L, n_classes)
     covered = total > 0
     if class_balance is not None:
         balance = np.asarray(class_balance, dtype=float)
     elif covered.any():
-        balance = (counts[covered] / total[covered, None]).mean(axis=0) + 1e-3
+        shares = counts[covered] / total[covered, None]
+        balance = np.average(shares, axis=0, weights=w[covered]) + 1e-3
     else:
         balance = np.ones(n_classes)
     balance = balance / balance.sum()
@@ -212,8 +218,17 @@ def fit_majority_vote(L: Any, n_classes: int, class_balance: Any = None) -> Labe
     for j in range(L.shape[1]):
         on = L[:, j] != ABSTAIN
         if on.any():
-            acc[j] = float(np.count_nonzero(L[on, j] == hard[on]) / on.sum())
+            acc[j] = float(w[on & (L[:, j] == hard)].sum() / w[on].sum())
     return LabelModel("majority", balance, None, acc)
+
+
+def _row_weights(weights: Any, n: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(n)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (n,) or (w < 0).any():
+        raise ValueError(f"weights must be {n} non-negative numbers, one per row of L")
+    return w
 
 
 def _one_coin(acc: np.ndarray, n_classes: int) -> np.ndarray:
@@ -232,6 +247,7 @@ def fit_weighted_majority_vote(
     class_balance: Any = None,
     prior_accuracy: float = 0.7,
     prior_strength: float = 2.0,
+    weights: Any = None,
 ) -> LabelModel:
     """Weighted majority vote: each LF's vote counts ``log(acc (K - 1) / (1 - acc))``.
 
@@ -239,6 +255,7 @@ def fit_weighted_majority_vote(
     toward ``prior_accuracy`` with the weight of ``prior_strength`` rows; without labels,
     its agreement with the majority vote. This is the naive-Bayes model with one accuracy
     per LF ("one coin"); the class balance comes from the labels, else from majority vote.
+    ``weights`` counts each row that many times.
 
     Examples
     --------
@@ -252,11 +269,12 @@ def fit_weighted_majority_vote(
     """
     L = check_label_matrix(L, n_classes)
     m = L.shape[1]
-    mv = fit_majority_vote(L, n_classes)
+    w = _row_weights(weights, L.shape[0])
+    mv = fit_majority_vote(L, n_classes, weights=w)
     balance = (
         np.asarray(class_balance, dtype=float)
         if class_balance is not None
-        else _class_balance_from(y, n_classes)
+        else _class_balance_from(y, n_classes, w)
     )
     if balance is None:
         balance = mv.class_balance
@@ -266,9 +284,8 @@ def fit_weighted_majority_vote(
         acc = np.empty(m)
         for j in range(m):
             on = lab & (L[:, j] != ABSTAIN)
-            acc[j] = ((L[on, j] == yv[on]).sum() + prior_strength * prior_accuracy) / (
-                on.sum() + prior_strength
-            )
+            right = w[on & (L[:, j] == yv)].sum()
+            acc[j] = (right + prior_strength * prior_accuracy) / (w[on].sum() + prior_strength)
     else:
         acc = np.where(np.isnan(mv.lf_accuracies), prior_accuracy, mv.lf_accuracies)
     acc = np.clip(acc, 0.01, 0.99)
@@ -283,6 +300,7 @@ def fit_dawid_skene(
     tol: float = 1e-4,
     smoothing: float = 0.1,
     class_balance: Any = None,
+    weights: Any = None,
 ) -> LabelModel:
     """Dawid–Skene EM: one confusion matrix per LF, fitted by expectation-maximisation.
 
@@ -303,6 +321,9 @@ def fit_dawid_skene(
     smoothing : float, default=0.1
     class_balance : array of shape (n_classes,), optional
         Fixed instead of estimated.
+    weights : array of shape (n_rows,), optional
+        How many times each row counts (the distinct rows of :func:`vote_patterns`); then
+        the rows are taken as they are, not compressed again.
 
     References
     ----------
@@ -318,7 +339,7 @@ def fit_dawid_skene(
     L = check_label_matrix(L, n_classes)
     K, m = n_classes, L.shape[1]
     fixed = None if class_balance is None else np.asarray(class_balance, dtype=float)
-    Lc, w = _compress(L, K)
+    Lc, w = _compress(L, K) if weights is None else (L, _row_weights(weights, L.shape[0]))
     if len(Lc) == 0 or m == 0:
         p = fixed if fixed is not None else np.full(K, 1.0 / K)
         cond = np.full((m, K, K), 1.0 / (K + 1))
@@ -331,7 +352,7 @@ def fit_dawid_skene(
         )
     A = one_hot_votes(Lc, K)
     At = A.T.tocsr()
-    mv = fit_majority_vote(Lc, K)
+    mv = fit_majority_vote(Lc, K, weights=w)
     T = LabelModel("majority", mv.class_balance, None, mv.lf_accuracies).predict_proba(Lc)
     cond = np.full((m, K, K), 1.0 / (K + 1))
     abstain = np.full((m, K), 1.0 / (K + 1))
@@ -400,12 +421,14 @@ def fit_matrix_completion(
     prec_init: float = 0.7,
     l2: float = 0.0,
     max_iter: int = 500,
+    weights: Any = None,
 ) -> LabelModel:
     """snorkel's label model, solved with scipy: see
     :func:`fit_matrix_completion_from_statistics`; ``y`` (codes, -1 unlabeled) only sets
     the starting class balance. The overlaps pin the class balance down only loosely
     (from a uniform start it stays near uniform, as snorkel's default assumes): give
-    ``class_balance``, or labels ``y``, when the classes are unbalanced.
+    ``class_balance``, or labels ``y``, when the classes are unbalanced. ``weights``
+    counts each row that many times.
 
     Examples
     --------
@@ -418,11 +441,15 @@ def fit_matrix_completion(
     """
     L = check_label_matrix(L, n_classes)
     A = one_hot_votes(L, n_classes)
-    S, n = np.asarray((A.T @ A).toarray(), dtype=float), int(L.shape[0])
+    if weights is None:
+        S, n = np.asarray((A.T @ A).toarray(), dtype=float), int(L.shape[0])
+    else:
+        w = _row_weights(weights, L.shape[0])
+        S, n = np.asarray((A.T @ A.multiply(w[:, None])).toarray(), dtype=float), float(w.sum())
     init = (
         np.asarray(class_balance, dtype=float)
         if class_balance is not None
-        else _class_balance_from(y, n_classes)
+        else _class_balance_from(y, n_classes, weights)
     )
     lm = fit_matrix_completion_from_statistics(
         S,
@@ -439,7 +466,7 @@ def fit_matrix_completion(
 
 def fit_matrix_completion_from_statistics(
     overlaps: np.ndarray,
-    n_rows: int,
+    n_rows: float,
     n_classes: int,
     class_balance_init: Any = None,
     fixed_balance: bool = False,
@@ -549,15 +576,18 @@ def fit_matrix_completion_from_statistics(
 #: Label models by name; ``fit(L, n_classes, y)`` each. Majority vote first: it is the
 #: reference every other model must beat.
 LABEL_MODELS: dict[str, Callable[..., LabelModel]] = {
-    "majority": lambda L, k, y=None: fit_majority_vote(L, k),
-    "weighted": lambda L, k, y=None: fit_weighted_majority_vote(L, k, y),
-    "dawid-skene": lambda L, k, y=None: fit_dawid_skene(L, k),
-    "matrix-completion": lambda L, k, y=None: fit_matrix_completion(L, k, y),
+    "majority": lambda L, k, y=None, w=None: fit_majority_vote(L, k, weights=w),
+    "weighted": lambda L, k, y=None, w=None: fit_weighted_majority_vote(L, k, y, weights=w),
+    "dawid-skene": lambda L, k, y=None, w=None: fit_dawid_skene(L, k, weights=w),
+    "matrix-completion": lambda L, k, y=None, w=None: fit_matrix_completion(L, k, y, weights=w),
 }
 
 
-def fit_label_model(name: str, L: Any, n_classes: int, y: Any = None) -> LabelModel:
-    """Fit the label model ``name`` (a key of :data:`LABEL_MODELS`).
+def fit_label_model(
+    name: str, L: Any, n_classes: int, y: Any = None, weights: Any = None
+) -> LabelModel:
+    """Fit the label model ``name`` (a key of :data:`LABEL_MODELS`); ``weights`` counts
+    each row of ``L`` (and ``y``) that many times, as :func:`vote_patterns` gives them.
 
     >>> fit_label_model("dawid-skene", [[0, 0], [1, 1]], 2).name
     'dawid-skene'
@@ -566,7 +596,50 @@ def fit_label_model(name: str, L: Any, n_classes: int, y: Any = None) -> LabelMo
 
     if name not in LABEL_MODELS:
         raise InputError(f"unknown label model {name!r}; choose one of: {', '.join(LABEL_MODELS)}")
-    return LABEL_MODELS[name](L, n_classes, y)
+    return LABEL_MODELS[name](L, n_classes, y, weights)
+
+
+def vote_patterns(
+    L: Any, n_classes: int, y: Any = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The distinct rows of ``L`` (with their label in ``y``, codes or -1) and how many
+    times each occurs: ``(patterns, pattern_labels or None, counts)``.
+
+    Every label model fitted on the patterns with ``weights=counts`` is the one fitted on
+    ``L``; the counts are sums over rows, so the patterns of a table split in parts are the
+    parts' patterns with their counts added (:func:`fit_label_model_dask`).
+
+    >>> P, _, c = vote_patterns([[0, -1], [1, 1], [0, -1]], 2)
+    >>> P.tolist(), c.tolist()
+    ([[0, -1], [1, 1]], [2, 1])
+    """
+    L = check_label_matrix(L, n_classes)
+    table = L if y is None else np.c_[L, np.asarray(y)]
+    uniq, counts = np.unique(table, axis=0, return_counts=True)
+    if y is None:
+        return uniq.astype(L.dtype), None, counts
+    return uniq[:, :-1].astype(L.dtype), uniq[:, -1], counts
+
+
+def fit_label_model_dask(
+    name: str, votes: Any, n_classes: int, label_column: str | None = None
+) -> LabelModel:
+    """Fit the label model ``name`` on a Dask DataFrame of votes (one column per LF, as
+    :meth:`~fewlabels.weak.DaskLFApplier.apply_lazy` gives it) without collecting its rows.
+
+    One pass over the partitions counts the distinct vote patterns (a Dask groupby with a
+    tree reduction); the model is then fitted on the patterns, each weighted by its count,
+    which gives the model fitted on every row in memory. Memory grows with the number of
+    distinct patterns, not of rows. ``label_column``: a column of the frame holding class
+    codes (-1 unlabeled), for the models that use labels ("weighted").
+    """
+    cols = [c for c in votes.columns if c != label_column]
+    keys = cols if label_column is None else [*cols, label_column]
+    counts = votes.groupby(keys).size().compute()
+    index = counts.index.to_frame(index=False)
+    L = index[cols].to_numpy(dtype=np.int16)
+    y = None if label_column is None else index[label_column].to_numpy(dtype=np.int64)
+    return fit_label_model(name, L, n_classes, y, weights=counts.to_numpy(dtype=float))
 
 
 #: The label models whose LF accuracies come from the votes alone (the labels give at
