@@ -387,3 +387,86 @@ def test_every_dask_method_is_a_registered_method():
 
     assert set(DASK_STRATEGIES) <= set(STRATEGIES)
     assert set(DASK_STRATEGIES.values()) <= set(UNCERTAINTIES)
+
+
+WEAK_LFS = """
+from fewlabels.weak import ABSTAIN, labeling_function, threshold_lf
+
+lfs = [threshold_lf("f0", 0.8, "yes"), threshold_lf("f0", -0.8, "no", above=False)]
+
+@labeling_function()
+def red_and_high(x):
+    return "yes" if x.color == "red" and x.f1 > 0.5 else ABSTAIN
+
+lfs.append(red_and_high)
+"""
+
+
+def test_weak_engine_labels_every_row_and_agrees_with_weak(tmp_path, capsys):
+    df, _ = _frame(seed=3)
+    folder = _write(df, tmp_path / "data")
+    (tmp_path / "lfs.py").write_text(WEAK_LFS)
+    common = ["-t", "label", "--lfs", tmp_path / "lfs.py", "--cv", "2", "--repeats", "1"]
+    code, out, err = _run(capsys, "weak", folder, *common, "--engine", "dask", "--workers", "1",
+                          "-o", tmp_path / "dask", "--json")  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["engine"]["workers"] == 1 and summary["table_rows"] == N
+    assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == [
+        "labels", "lf_summary.csv", "model.skops", "report.html", "run.json",
+    ]  # fmt: skip
+    on_dask = read_table(tmp_path / "dask" / "labels").sort_values("row", ignore_index=True)
+    assert len(list((tmp_path / "dask" / "labels").glob("*.parquet"))) == FILES
+    code, _, err = _run(capsys, "weak", folder, *common, "-o", tmp_path / "one", "-q")
+    assert code == 0, err
+    single = pd.read_csv(tmp_path / "one" / "labels.csv")
+    assert on_dask["row"].tolist() == list(range(N))
+    # the table is smaller than the sample: the same models, so the same labels
+    for col in ("weak_label", "predicted", "lf_red_and_high"):
+        assert on_dask[col].astype(object).where(on_dask[col].notna(), None).tolist() == (
+            single[col].astype(object).where(single[col].notna(), None).tolist()
+        ), col
+    np.testing.assert_allclose(on_dask["confidence"], single["confidence"])
+    np.testing.assert_allclose(
+        on_dask["weak_confidence"].fillna(-1), single["weak_confidence"].fillna(-1), atol=1e-9
+    )
+    assert on_dask["was_labeled"].tolist() == single["was_labeled"].tolist()
+    assert on_dask["weak_label"].notna().mean() > 0.4  # the LFs vote: not a trivial match
+    assert "read on Dask" in (tmp_path / "dask" / "report.html").read_text()
+
+
+def test_weak_engine_with_a_failing_lf_writes_nothing(tmp_path, capsys):
+    df, _ = _frame(seed=4)
+    folder = _write(df, tmp_path / "data")
+    (tmp_path / "lfs.py").write_text(
+        "from fewlabels.weak import labeling_function\n"
+        "@labeling_function()\n"
+        "def lf_bad(x):\n"
+        "    return 1 / 0 if x.id >= 700 else -1\n"
+    )
+    out = tmp_path / "o"
+    code, _, err = _run(capsys, "weak", folder, "-t", "label", "--lfs", tmp_path / "lfs.py",
+                        "--engine", "dask", "--workers", "1", "-o", out)  # fmt: skip
+    _one_line_error(code, err, "lf_bad", "ZeroDivisionError")
+    assert not out.exists()
+
+
+def test_weak_engine_refits_the_label_model_on_every_rows_votes(tmp_path):
+    from fewlabels.scale.workflow import weak_table_dask
+    from fewlabels.weak import apply_lfs, fit_label_model
+    from fewlabels.weak.workflow import load_lfs
+
+    df, _ = _frame(seed=5)
+    folder = _write(df, tmp_path / "data")
+    (tmp_path / "lfs.py").write_text(WEAK_LFS)
+    summary = weak_table_dask(folder, "label", tmp_path / "lfs.py", tmp_path / "o",
+                              label_model="dawid-skene", cv=2, repeats=1,
+                              sample_rows=300)  # fmt: skip
+    assert summary["sample"]["rows"] < summary["table_rows"] == N  # a real sample
+    assert summary["label_model"] == "dawid-skene"
+    labels = read_table(tmp_path / "o" / "labels").sort_values("row", ignore_index=True)
+    L = apply_lfs(load_lfs(tmp_path / "lfs.py"), df.drop(columns="label"), classes=["no", "yes"])
+    P = fit_label_model("dawid-skene", L, 2).predict_proba(L)  # every row's votes
+    covered = (L >= 0).any(axis=1)
+    np.testing.assert_allclose(labels["weak_confidence"][covered], P.max(axis=1)[covered])
+    assert "refitted on the votes of all 800 rows" in (tmp_path / "o" / "report.html").read_text()

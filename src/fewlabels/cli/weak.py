@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -11,14 +12,20 @@ from .app import (
     AsJson,
     DataFile,
     Debug,
+    EngineName,
+    MemoryLimit,
     MissingValues,
     Quiet,
+    SchedulerAddress,
     Seed,
     TargetColumn,
     UnlabeledValue,
+    Workers,
+    _cluster,
     _emit,
     _guard,
     _progress,
+    _refuse_under_engine,
     _setup_logging,
     app,
     out_console,
@@ -46,7 +53,8 @@ def weak(
         typer.Option(
             "--out",
             "-o",
-            help="Folder for labels.csv, lf_summary.csv, model.skops and report.html.",
+            help="Folder for labels.csv (labels/ under --engine dask), lf_summary.csv, "
+            "model.skops and report.html.",
         ),
     ] = Path("fewlabels-weak"),
     label_model: Annotated[
@@ -69,12 +77,18 @@ def weak(
     unlabeled_value: UnlabeledValue = None,
     missing_values: MissingValues = None,
     seed: Seed = 0,
+    engine: EngineName = None,
+    scheduler: SchedulerAddress = None,
+    workers: Workers = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
     """Turn labeling functions into labels: the weak labels, an end model trained on them and
-    the true labels, and a report against majority vote and the supervised baseline."""
+    the true labels, and a report against majority vote and the supervised baseline. With
+    --engine dask, the LFs vote on every row of a Parquet folder partition by partition,
+    the models are chosen on the labeled rows and a sample, and labels/ is a Parquet folder."""
     from ..exceptions import InputError
     from ..weak.label_models import LABEL_MODELS
     from ..weak.workflow import weak_table
@@ -84,8 +98,17 @@ def weak(
             f"unknown --label-model {label_model!r}; choose one of: auto, {', '.join(LABEL_MODELS)}"
         )
     _setup_logging(quiet, as_json)
+    cluster = _cluster(engine, scheduler, workers, memory_limit, debug)
+    if cluster is not None:
+        from ..scale.workflow import weak_table_dask
+
+        _refuse_under_engine(**{"--missing-values": missing_values})
+        run_weak: Callable[..., dict[str, Any]] = weak_table_dask
+        where: dict[str, Any] = {"cluster": cluster}
+    else:
+        run_weak, where = weak_table, {"missing_values": missing_values}
     with _progress(not (quiet or as_json)) as progress:
-        summary = weak_table(
+        summary = run_weak(
             data,
             target,
             lfs,
@@ -95,8 +118,8 @@ def weak(
             repeats=repeats,
             unlabeled_value=unlabeled_value,
             random_state=seed,
-            missing_values=missing_values,
             progress=progress,
+            **where,
         )
     _emit(summary, as_json)
     if not (quiet or as_json):

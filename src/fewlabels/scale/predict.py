@@ -168,12 +168,25 @@ def write_predictions(
     dest = Path(out)
     if dest.exists() and not overwrite:
         raise InputError(f"{str(dest)!r} exists; remove it, choose another --out, or overwrite")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     pred = predict_dask(model, data, proba=proba, keep=keep)
+    write_parquet_folder(pred, dest, "writing predictions")
+    logger.info("predictions written to %s", dest)
+    return dest
+
+
+def write_parquet_folder(frame: Any, out: str | os.PathLike[str], what: str) -> Path:
+    """Compute the lazy Dask DataFrame ``frame`` into the Parquet folder ``out`` (one file
+    per partition, in order), atomically: into a hidden temporary folder beside ``out``,
+    which replaces ``out`` only once every partition is written. A failure (``what`` names
+    the work) removes the temporary folder and leaves ``out`` as it was."""
+    dest = Path(out)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
     try:
-        task = pred.to_parquet(tmp, write_index=False, compute=False, name_function=_part_file_name)
-        compute([task], "writing predictions")
+        task = frame.to_parquet(
+            tmp, write_index=False, compute=False, name_function=_part_file_name
+        )
+        compute([task], what)
         if dest.exists():
             old = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.old"
             os.replace(dest, old)
@@ -187,7 +200,6 @@ def write_predictions(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    logger.info("predictions written to %s", dest)
     return dest
 
 

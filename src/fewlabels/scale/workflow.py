@@ -1074,3 +1074,182 @@ def check_table_dask(
             note=" Rows are numbered by their position in the whole table.",
             footer=" on Dask",
         )
+
+
+# ---------------------------------------------------------------------------- weak
+
+
+def _class_values(values: Any, classes: list[Any]) -> Any:
+    """Class labels (None where missing) as a column every partition types alike: nullable
+    integers for whole-number classes, else text."""
+    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes):
+        return pd.array(values, dtype="Int64")
+    return pd.array([None if v is None else str(v) for v in values], dtype="string")
+
+
+def _votes_partition(
+    part: pd.DataFrame, lfs: list[Any], classes: list[Any], features: list[Any]
+) -> pd.DataFrame:
+    from ..weak.apply import PandasLFApplier
+
+    L = PandasLFApplier(lfs).apply(part[features], classes) if len(part) else None
+    data = {
+        f"lf_{j}": (L[:, j] if L is not None else np.zeros(0, np.int16)) for j in range(len(lfs))
+    }
+    return pd.DataFrame(data, index=part.index)
+
+
+def _weak_labels_partition(
+    part: pd.DataFrame,
+    lfs: list[Any],
+    classes: list[Any],
+    features: list[Any],
+    target: str,
+    labeled: Any,
+    model: Any,
+    label_model: Any,
+    offsets: np.ndarray,
+    partition_info: dict | None = None,
+) -> pd.DataFrame:
+    """One partition's rows of ``labels/``: the columns of ``fewlabels weak``'s labels.csv."""
+    from ..weak.apply import PandasLFApplier
+
+    n, K = len(part), len(classes)
+    number = None if partition_info is None else partition_info.get("number")
+    start = int(offsets[number]) if number is not None else 0
+    L = np.zeros((0, len(lfs)), dtype=np.int16)
+    if n:
+        L = np.asarray(PandasLFApplier(lfs).apply(part[features], classes), dtype=np.int16)
+    P = label_model.predict_proba(L) if n else np.zeros((0, K))
+    proba = np.asarray(model.predict_proba(part[features])) if n else np.zeros((0, K))
+    covered = (L >= 0).any(axis=1) if L.shape[1] else np.zeros(n, dtype=bool)
+    names = np.asarray(classes, dtype=object)
+
+    def named(codes: np.ndarray, where: Any) -> Any:  # class names, None elsewhere
+        values = np.full(n, None, dtype=object)
+        values[where] = names[codes[where]]
+        return _class_values(values, classes)
+
+    out = {
+        "row": np.arange(start, start + n, dtype=np.int64),
+        "weak_label": named(P.argmax(axis=1), covered),
+        "weak_confidence": np.where(covered, P.max(axis=1), np.nan),
+        "votes": (L >= 0).sum(axis=1).astype(np.int64),
+        "predicted": named(proba.argmax(axis=1), np.ones(n, dtype=bool)),
+        "confidence": proba.max(axis=1),
+        "was_labeled": part[target].isin(labeled).to_numpy(dtype=bool),
+    }
+    for j, lf in enumerate(lfs):
+        out[f"lf_{lf.name}"] = named(L[:, j].astype(np.int64), L[:, j] >= 0)
+    return pd.DataFrame(out, index=part.index)
+
+
+def weak_table_dask(
+    data: Any,
+    target: str,
+    lfs: Any,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    label_model: str = "auto",
+    cv: int = 5,
+    repeats: int | None = None,
+    unlabeled_value: Any = None,
+    random_state: int = 0,
+    cluster: DaskCluster | None = None,
+    progress: Progress | None = None,
+    sample_rows: int | None = None,
+) -> dict[str, Any]:
+    """:func:`~fewlabels.weak.workflow.weak_table` on a partitioned Parquet dataset.
+
+    The LFs vote on every row partition by partition. The label model and the end model
+    are chosen as ``fewlabels weak`` chooses them, on :class:`TableSample` (every labeled
+    row and a sample of unlabeled ones). A label model that learns from the votes alone is
+    then refitted on every row's votes (:func:`~fewlabels.weak.fit_label_model_dask`
+    counts the vote patterns across partitions), and ``labels/`` (a Parquet folder, one
+    file per partition, the columns of ``labels.csv``) gives every row its weak label and
+    the end model's prediction. ``lf_summary.csv``, ``model.skops`` and ``report.html``
+    come from the sample; the report says so.
+    """
+    from ..report import esc
+    from ..weak.apply import apply_lfs
+    from ..weak.label_models import UNSUPERVISED_LABEL_MODELS, fit_label_model_dask
+    from ..weak.lfs import as_labeling_functions
+    from ..weak.workflow import (
+        _summarise_and_write,
+        check_weak_options,
+        fit_weak_model,
+        load_lfs,
+    )
+    from ..workflow import open_outputs, prepare_target
+    from .engine import as_partitions
+    from .predict import write_parquet_folder
+
+    report = progress or _noop
+    check_weak_options(cv, repeats)
+    functions = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else as_labeling_functions(lfs)
+    cluster = cluster or DaskCluster()
+    ddf = read_dask_table(data)
+    _check_column(ddf, target)
+    names = {
+        "labels": "labels",
+        "lf_summary": "lf_summary.csv",
+        "model": "model.skops",
+        "report": "report.html",
+    }
+    with open_outputs(out, names, data) as (paths, run), cluster.start() as client:
+        engine = _engine_summary(client, cluster)
+        report("collecting the labeled rows and a sample", 0, 1)
+        parts = as_partitions(ddf, target, unlabeled_value=unlabeled_value)
+        sample = draw_sample(parts, int(sample_rows or SAMPLE_ROWS), random_state)
+        report("collecting the labeled rows and a sample", 1, 1)
+        frame = sample.frame
+        X, y, _ = prepare_target(frame, target, unlabeled_value)
+        classes = list(y.classes)
+        report("applying the labeling functions to the sample", 0, 1)
+        L = apply_lfs(functions, X, classes=classes)
+        report("applying the labeling functions to the sample", 1, 1)
+        model = fit_weak_model(X, y, L, label_model, cv, repeats, random_state, report)
+        clf = model.named_steps["model"]
+        full_lm = clf.label_model_
+        refit = clf.label_model_name_ in UNSUPERVISED_LABEL_MODELS
+        features = list(X.columns)
+        if refit:
+            report("fitting the label model on every row's votes", 0, 1)
+            meta = pd.DataFrame(
+                {f"lf_{j}": pd.Series([], dtype=np.int16) for j in range(len(functions))}
+            )
+            votes = ddf.map_partitions(
+                _votes_partition, functions, classes, features, meta=meta, align_dataframes=False
+            )
+            full_lm = fit_label_model_dask(clf.label_model_name_, votes, len(classes))
+            report("fitting the label model on every row's votes", 1, 1)
+
+        def write_labels(dest: Path) -> None:
+            args = (functions, classes, features, target, parts.labeled, model, full_lm)
+            empty = _weak_labels_partition(ddf._meta, *args, parts.offsets)
+            lazy = ddf.map_partitions(
+                _weak_labels_partition, *args, parts.offsets, meta=empty, align_dataframes=False
+            )
+            report("labeling every partition", 0, 1)
+            write_parquet_folder(lazy, dest, "writing the weak labels")
+            report("labeling every partition", 1, 1)
+
+        fitted_on = (
+            f"its {esc(clf.label_model_name_)} label model was refitted on the votes of all "
+            f"{sample.n_rows:,} rows (labels/ uses it)"
+            if refit
+            else f"its {esc(clf.label_model_name_)} label model learns from the labels, all of "
+            "which are in the sample"
+        )
+        scope = (
+            f"{sample.n_rows:,} rows in {sample.n_partitions:,} partitions, read on Dask. The "
+            f"label model and the end model were chosen and fitted in memory on "
+            f"{esc(sample.note())}; {fitted_on}. The tables above are the sample's."
+        )
+        summary = _summarise_and_write(
+            frame, X, y, target, L, [lf.name for lf in functions], model, clf, run, names,
+            paths, report, write_labels=write_labels if run is not None else None,
+            extra={"engine": engine, "sample": sample.to_dict(), "table_rows": sample.n_rows},
+            scope=scope,
+        )  # fmt: skip
+    return summary

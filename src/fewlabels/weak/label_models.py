@@ -442,7 +442,7 @@ def fit_matrix_completion(
     L = check_label_matrix(L, n_classes)
     A = one_hot_votes(L, n_classes)
     if weights is None:
-        S, n = np.asarray((A.T @ A).toarray(), dtype=float), int(L.shape[0])
+        S, n = np.asarray((A.T @ A).toarray(), dtype=float), float(L.shape[0])
     else:
         w = _row_weights(weights, L.shape[0])
         S, n = np.asarray((A.T @ A.multiply(w[:, None])).toarray(), dtype=float), float(w.sum())

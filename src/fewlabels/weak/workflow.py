@@ -121,19 +121,12 @@ def weak_table(
         ``predicted`` and ``confidence`` (the end model), ``was_labeled``, then each LF's
         vote (``lf_<name>``, blank for an abstain).
     """
-    from sklearn.pipeline import Pipeline
-
-    from ..data.encoder import TableEncoder
     from ..data.io import read_table
     from ..workflow import open_outputs, prepare_target
     from .apply import apply_lfs
-    from .estimator import WeakSupervisionClassifier
 
     report = progress or (lambda stage, done, total: None)
-    if cv < 2:
-        raise InputError(f"--cv must be at least 2 folds; got {cv}")
-    if repeats is not None and repeats < 1:
-        raise InputError(f"--repeats must be at least 1; got {repeats}")
+    check_weak_options(cv, repeats)
     functions = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else as_labeling_functions(lfs)
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
@@ -148,25 +141,54 @@ def weak_table(
         report("applying the labeling functions", 0, 1)
         L = apply_lfs(functions, X, classes=list(y.classes))
         report("applying the labeling functions", 1, 1)
-        report("choosing the label model and the end model", 0, 1)
-        model = Pipeline(
-            [
-                ("encode", TableEncoder(output="numeric")),
-                (
-                    "model",
-                    WeakSupervisionClassifier(
-                        label_model=label_model, cv=cv, n_repeats=repeats, random_state=random_state
-                    ),
-                ),
-            ]
-        )
-        model.fit(X, y, model__label_matrix=L)
-        report("choosing the label model and the end model", 1, 1)
-        clf = model.named_steps["model"]
+        model = fit_weak_model(X, y, L, label_model, cv, repeats, random_state, report)
         lf_names = [lf.name for lf in functions]
         return _summarise_and_write(
-            frame, X, y, target, L, lf_names, model, clf, run, names, paths, report
-        )
+            frame, X, y, target, L, lf_names, model, model.named_steps["model"], run, names,
+            paths, report,
+        )  # fmt: skip
+
+
+def check_weak_options(cv: int, repeats: int | None) -> None:
+    """One line for folds or repeats out of range."""
+    if cv < 2:
+        raise InputError(f"--cv must be at least 2 folds; got {cv}")
+    if repeats is not None and repeats < 1:
+        raise InputError(f"--repeats must be at least 1; got {repeats}")
+
+
+def fit_weak_model(
+    X: pd.DataFrame,
+    y: Any,
+    L: np.ndarray,
+    label_model: str,
+    cv: int,
+    repeats: int | None,
+    random_state: int,
+    report: Progress,
+) -> Any:
+    """The pipeline ``fewlabels weak`` fits: the table encoder, then a
+    :class:`~fewlabels.weak.WeakSupervisionClassifier` on the votes ``L``."""
+    from sklearn.pipeline import Pipeline
+
+    from ..data.encoder import TableEncoder
+    from .estimator import WeakSupervisionClassifier
+
+    report("choosing the label model and the end model", 0, 1)
+    model = Pipeline(
+        [
+            ("encode", TableEncoder(output="numeric")),
+            (
+                "model",
+                WeakSupervisionClassifier(
+                    label_model=label_model, cv=cv, n_repeats=repeats, random_state=random_state
+                ),
+            ),
+        ]
+    )
+    model.fit(X, y, model__label_matrix=L)
+    report("choosing the label model and the end model", 1, 1)
+    return model
 
 
 def _summarise_and_write(
@@ -182,7 +204,16 @@ def _summarise_and_write(
     names: dict[str, str],
     paths: dict[str, Any],
     report: Progress,
+    write_labels: Callable[[Path], None] | None = None,
+    extra: dict[str, Any] | None = None,
+    scope: str = "",
 ) -> dict[str, Any]:
+    """The summary, and (with a ``run``) the labels, the LF table, the model and the report.
+
+    ``write_labels`` writes the labels instead of ``labels.csv`` from ``frame`` (the Dask
+    path writes every row's labels as a Parquet folder); ``extra`` joins the summary and
+    ``scope`` the report's summary (what the rows are).
+    """
     from ..data.io import write_table, write_text
     from .analysis import conflict_matrix, lf_summary
 
@@ -224,17 +255,21 @@ def _summarise_and_write(
         "fallback": clf.fallback_,
         "verdict": ev.verdict(),
         "paths": {k: str(v) for k, v in paths.items()},
+        **(extra or {}),
     }
     if run is not None:
         from ..persist import save_model
 
         report("writing outputs", 0, 1)
-        write_table(labels, run.path(names["labels"]))
+        if write_labels is None:
+            write_table(labels, run.path(names["labels"]))
+        else:
+            write_labels(run.path(names["labels"]))
         write_table(table.reset_index().astype({"polarity": str}), run.path(names["lf_summary"]))
         save_model(model, run.path(names["model"]), {"target": target, "task": "weak"})
         write_text(
             run.path(names["report"]),
-            _report(target, table, conflict_matrix(L), lf_names, clf, summary),
+            _report(target, table, conflict_matrix(L), lf_names, clf, summary, scope),
         )
         report("writing outputs", 1, 1)
     return _json(summary)
@@ -259,6 +294,7 @@ def _report(
     lf_names: list[str],
     clf: Any,
     summary: dict[str, Any],
+    scope: str = "",
 ) -> str:
     from .._version import __version__
     from ..report.html import Section, esc, render_page
@@ -283,7 +319,8 @@ def _report(
             f'<p class="verdict {"good" if clf.weak_kept_ else "bad"}">{esc(summary["verdict"])}'
             f"</p><p>{summary['rows']:,} rows, {summary['labeled_rows']:,} labeled in "
             f"<code>{esc(target)}</code>; {summary['lfs']} labeling functions cover "
-            f"{summary['coverage']:.1%} of the rows. {verdict}</p>",
+            f"{summary['coverage']:.1%} of the rows. {verdict}</p>"
+            + (f"<p>{scope}</p>" if scope else ""),
             "summary",
         ),
         Section(
