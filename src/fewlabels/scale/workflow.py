@@ -1006,6 +1006,27 @@ def query_table_dask(
 # ---------------------------------------------------------------------------- check
 
 
+def _labeled_sample(
+    ddf: Any,
+    target: str,
+    unlabeled_value: Any,
+    sample_rows: int | None,
+    random_state: int,
+    report: Progress,
+) -> tuple[Any, TableSample, pd.DataFrame, Any]:
+    """The table's partitions, its :class:`TableSample` and the sample's features and
+    parsed target: what the commands that judge in memory start from."""
+    from ..workflow import prepare_target
+    from .engine import as_partitions
+
+    report("collecting the labeled rows and a sample", 0, 1)
+    parts = as_partitions(ddf, target, unlabeled_value=unlabeled_value)
+    sample = draw_sample(parts, int(sample_rows or SAMPLE_ROWS), random_state)
+    report("collecting the labeled rows and a sample", 1, 1)
+    X, y, _ = prepare_target(sample.frame, target, unlabeled_value)
+    return parts, sample, X, y
+
+
 def check_table_dask(
     data: Any,
     target: str,
@@ -1031,8 +1052,7 @@ def check_table_dask(
     from ..methods import get_method, make_model
     from ..noise.workflow import _check_and_write, check_options
     from ..report import esc
-    from ..workflow import open_outputs, prepare_target
-    from .engine import as_partitions
+    from ..workflow import open_outputs
 
     report = progress or _noop
     check_options(filter_by, cv)
@@ -1044,12 +1064,10 @@ def check_table_dask(
     with open_outputs(out, names, data) as (paths, run):
         with cluster.start() as client:
             engine = _engine_summary(client, cluster)
-            report("collecting the labeled rows and a sample", 0, 1)
-            parts = as_partitions(ddf, target, unlabeled_value=unlabeled_value)
-            sample = draw_sample(parts, int(sample_rows or SAMPLE_ROWS), random_state)
-            report("collecting the labeled rows and a sample", 1, 1)
+            parts, sample, X, y = _labeled_sample(
+                ddf, target, unlabeled_value, sample_rows, random_state, report
+            )
         frame = sample.frame
-        X, y, _ = prepare_target(frame, target, unlabeled_value)
         return _check_and_write(
             frame,
             X,
@@ -1180,8 +1198,7 @@ def weak_table_dask(
         fit_weak_model,
         load_lfs,
     )
-    from ..workflow import open_outputs, prepare_target
-    from .engine import as_partitions
+    from ..workflow import open_outputs
     from .predict import write_parquet_folder
 
     report = progress or _noop
@@ -1198,12 +1215,10 @@ def weak_table_dask(
     }
     with open_outputs(out, names, data) as (paths, run), cluster.start() as client:
         engine = _engine_summary(client, cluster)
-        report("collecting the labeled rows and a sample", 0, 1)
-        parts = as_partitions(ddf, target, unlabeled_value=unlabeled_value)
-        sample = draw_sample(parts, int(sample_rows or SAMPLE_ROWS), random_state)
-        report("collecting the labeled rows and a sample", 1, 1)
+        parts, sample, X, y = _labeled_sample(
+            ddf, target, unlabeled_value, sample_rows, random_state, report
+        )
         frame = sample.frame
-        X, y, _ = prepare_target(frame, target, unlabeled_value)
         classes = list(y.classes)
         report("applying the labeling functions to the sample", 0, 1)
         L = apply_lfs(functions, X, classes=classes)
