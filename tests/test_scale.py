@@ -14,6 +14,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from fewlabels.data.labels import parse_target  # noqa: E402
+from fewlabels.data.text import extra_installed as text_extra_installed  # noqa: E402
 from fewlabels.exceptions import InputError  # noqa: E402
 from fewlabels.scale import (  # noqa: E402
     AnchorSpreadingClassifier,
@@ -259,3 +260,26 @@ def test_two_process_cluster_parquet_and_killed_worker(tmp_path):
             out_dir.mkdir()
             message = _failing_write(model, df, out_dir, kill=True)
             assert "a Dask worker died while writing predictions" in message
+
+
+@pytest.mark.skipif(not text_extra_installed(), reason="the text extra is not installed")
+def test_dask_and_in_memory_encode_a_raw_table_alike(client):
+    """A text and a category column: both paths fit one encoder on the labels and the same
+    sample (not the in-memory path on every row first), so they give the same model."""
+    df, _ = _table(n=400, n_labeled=30, seed=3)
+    rng = np.random.default_rng(3)
+    words = ["red apple", "green pear", "sweet plum", "sour lemon", "ripe fig", "dry date"]
+    df["note"] = [f"a {words[k]} from stall {i}" for i, k in enumerate(rng.integers(0, 6, 400))]
+    df["shop"] = pd.Categorical(rng.choice(list("abcd"), len(df)))
+    X = df.drop(columns="y")
+    ddf = dd.from_pandas(df, npartitions=3)
+    st = dict(_params(), sample_size=150)
+    on_dask = fit_self_training_dask(ddf, "y", _lgbm(), **st)
+    in_memory = ScaledSelfTrainingClassifier(_lgbm(), chunk_size=150, **st).fit(X, df["y"])
+    assert in_memory.table_encoder_.schema_["text_columns"] == ["note"]  # read as free text
+    assert on_dask.table_encoder_ is not None and in_memory.table_encoder_ is not None
+    assert np.allclose(on_dask.predict_proba(X), in_memory.predict_proba(X), atol=1e-9)
+    an = dict(n_anchors=50, sample_size=150, random_state=0)
+    on_dask = fit_anchor_spreading_dask(ddf, "y", **an)
+    in_memory = AnchorSpreadingClassifier(chunk_size=150, **an).fit(X, df["y"])
+    assert np.allclose(on_dask.predict_proba(X), in_memory.predict_proba(X), atol=1e-9)

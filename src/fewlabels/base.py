@@ -147,6 +147,9 @@ class BaseFewLabelsEstimator(BaseEstimator):
 
     _accepts_tables: bool = False
     _allow_nan: bool = False
+    #: The estimator encodes a raw table itself in ``_fit`` (on the rows it chooses, as its
+    #: Dask path does): the table reaches ``_fit`` untouched.
+    _encodes_tables: bool = False
     _target_tasks: ClassVar[frozenset[str]] = CLASSIFICATION
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"random_state": ["random_state"]}
 
@@ -167,6 +170,9 @@ class BaseFewLabelsEstimator(BaseEstimator):
                 from sklearn.utils import get_tags
 
                 frame = as_pandas(X)
+                if self._encodes_tables:
+                    validate_data(self, frame, skip_check_array=True, reset=True)
+                    return frame
                 if needs_encoding(frame, get_tags(self).input_tags.allow_nan):
                     from .data.encoder import TableEncoder
 

@@ -167,6 +167,7 @@ class AnchorSpreadingClassifier(BaseFewLabelsClassifier):
 
     _accepts_tables = True
     _allow_nan = True
+    _encodes_tables = True  # its scaler_ encodes a raw table, fitted as on Dask
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_anchors": [Interval(Integral, 2, None, closed="left")],

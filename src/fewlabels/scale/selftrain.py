@@ -29,6 +29,19 @@ logger = logging.getLogger(__name__)
 _CANDIDATE_COLUMNS = {"row_id": np.int64, "code": np.int64, "conf": np.float64, "key": np.float64}
 
 
+def table_encoder(est: Any, parts: Any, X_lab: pd.DataFrame, seed: int) -> Any:
+    """The :class:`~fewlabels.data.TableEncoder` of a raw table, fitted on the labeled rows
+    and a sample of ``est.sample_size`` rows drawn by row hash (None when the table is
+    plain numbers): the same on Dask and in memory."""
+    sample, _ = collect_sample(parts, int(est.sample_size), seed)
+    both = pd.concat([X_lab, sample], ignore_index=True)
+    if not needs_encoding(both, True):
+        return None
+    from ..data.encoder import TableEncoder
+
+    return TableEncoder(output=est._table_output()).fit(both)
+
+
 def _encode(encoder: Any, X: pd.DataFrame) -> Any:
     return X if encoder is None else encoder.transform(X)
 
@@ -154,6 +167,7 @@ class ScaledSelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier)
 
     _accepts_tables = True
     _allow_nan = True
+    _encodes_tables = True
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
@@ -195,13 +209,11 @@ class ScaledSelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier)
         frame = as_frame(X)
         labeled = np.flatnonzero(target.labeled)
         parts = MemoryPartitions(frame, ~target.labeled, chunk_size=self.chunk_size)
+        seed = self._seed(random_state)
+        # a raw table is encoded as on Dask: an encoder fitted on the labels and a sample
+        self.table_encoder_ = table_encoder(self, parts, frame.iloc[labeled], seed)
         self._run(
-            parts,
-            frame.iloc[labeled],
-            target.codes[labeled],
-            labeled,
-            None,
-            self._seed(random_state),
+            parts, frame.iloc[labeled], target.codes[labeled], labeled, self.table_encoder_, seed
         )
 
     def _base(self, seed: int) -> Any:
@@ -369,13 +381,7 @@ def fit_self_training_dask(
     from sklearn.utils import check_random_state
 
     seed = est._seed(check_random_state(random_state))
-    sample, _ = collect_sample(parts, int(sample_size), seed)
-    encoder = None
-    both = pd.concat([X_lab, sample], ignore_index=True)
-    if needs_encoding(both, True):
-        from ..data.encoder import TableEncoder
-
-        encoder = TableEncoder(output=est._table_output()).fit(both)
+    encoder = table_encoder(est, parts, X_lab, seed)
     est.table_encoder_ = encoder
     set_input_attributes(est, parts.features)
     est.classes_ = tgt.classes
