@@ -58,7 +58,7 @@ def test_without_votes_the_weak_members_stay_out_and_by_name_are_refused():
     default = AutoClassifier(time_limit=5, random_state=0)._portfolio(np.array([6, 6]))
     assert not [m for m in default if m.kind == "weak"]
     assert {m.kind for m in catalogue().values()} >= {"weak"}
-    with pytest.raises(ValueError, match="learns from labeling functions: pass their votes"):
+    with pytest.raises(InputError, match="learns from labeling functions: pass their votes"):
         AutoClassifier(MEMBERS, random_state=0).fit(X, y)
 
 

@@ -107,19 +107,21 @@ def test_fit_engine_writes_model_predictions_report_and_manifest(dataset, fitted
     assert pred["id"].tolist() == list(range(N))  # in the table's order
     assert np.allclose(pred[["proba_no", "proba_yes"]].sum(axis=1), 1.0)
     loaded = load_model(out / "model.skops")
-    assert loaded.metadata["engine"] == "dask" and loaded.metadata["method"] == "self-training"
+    # self-training lost to the supervised baseline on the sample's held-out labels
+    assert loaded.metadata["engine"] == "dask" and loaded.metadata["method"] == "supervised"
     P = loaded.model.predict_proba(df)  # the whole table, target and ID included
     assert np.allclose(pred[["proba_no", "proba_yes"]].to_numpy(), P)
     report = (out / "report.html").read_text()
     assert "This report was built from all 800 rows of the table" in report
-    assert "auto under --engine dask is self-training" in report
-    assert "Not computed under --engine dask" in report
+    assert "auto under --engine dask fitted the supervised baseline" in report
+    assert "Cross-validated in memory on the sample" in report
 
 
 def test_fit_summary_says_what_auto_means(dataset, tmp_path, capsys):
     folder, df, _ = dataset
     code, out, err = _run(capsys, "fit", folder, "-t", "label", "--engine", "dask", "--workers",
-                          "1", "-m", "label-spreading", "--out", tmp_path / "r", "--json")  # fmt: skip
+                          "1", "-m", "label-spreading", "--out", tmp_path / "r", "--json",
+                          "--no-evidence")  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)
     assert summary["method"] == "label-spreading" and summary["method_reason"] is None
@@ -135,7 +137,8 @@ def test_report_from_a_bounded_sample_says_how_big(dataset, tmp_path, monkeypatc
     folder, df, _ = dataset
     n_lab = int(df["label"].notna().sum())
     code, out, err = _run(capsys, "fit", folder, "-t", "label", "--engine", "dask", "--workers",
-                          "1", "-m", "label-spreading", "--out", tmp_path / "r", "--json")  # fmt: skip
+                          "1", "-m", "label-spreading", "--out", tmp_path / "r", "--json",
+                          "--no-evidence")  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["report_sample"] == {
         "rows": 300,
@@ -221,7 +224,7 @@ def test_parquet_folder_and_glob_without_engine_read_in_one_process(tmp_path, ca
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["-m", "co-training"], ["'co-training' has no Dask path", "self-training or label-spreading"]),
+        (["-m", "co-training"], ["'co-training' has no Dask path", "self-training, label-spreading or supervised"]),
         (["-m", "no-such-method"], ["unknown method 'no-such-method'"]),
         (["--positive-label", "yes"], ["--positive-label has no Dask path"]),
         (["--time-limit", "5"], ["--time-limit has no Dask path"]),
@@ -366,12 +369,14 @@ def test_a_failing_partition_leaves_nothing_and_says_one_line(
     import fewlabels.scale.workflow as sw
 
     spread = sw.DASK_METHODS["label-spreading"]
-    boom = sw.DaskMethod("label-spreading", lambda *a, **k: _Boom(spread.fit(*a, **k)), "boom")
+    boom = sw.DaskMethod(
+        "label-spreading", lambda *a, **k: _Boom(spread.fit(*a, **k)), "boom", spread.twin
+    )
     monkeypatch.setitem(sw.DASK_METHODS, "label-spreading", boom)
     folder, _, _ = dataset
     out = tmp_path / "r"
     code, _, err = _run(capsys, "fit", folder, "-t", "label", "--engine", "dask", "--workers",
-                        "1", "-m", "label-spreading", "--out", out)  # fmt: skip
+                        "1", "-m", "label-spreading", "--out", out, "--no-evidence")  # fmt: skip
     _one_line_error(code, err, "prediction failed on partition 3", "RuntimeError: boom second")
     assert list(tmp_path.iterdir()) == []  # no output, no staging folder, no lock
 
@@ -470,3 +475,31 @@ def test_weak_engine_refits_the_label_model_on_every_rows_votes(tmp_path):
     covered = (L >= 0).any(axis=1)
     np.testing.assert_allclose(labels["weak_confidence"][covered], P.max(axis=1)[covered])
     assert "refitted on the votes of all 800 rows" in (tmp_path / "o" / "report.html").read_text()
+
+
+def test_auto_under_the_engine_keeps_self_training_where_it_wins(
+    dataset, tmp_path, monkeypatch, capsys
+):
+    """The module's fit fell back to the baseline (self-training lost on the sample); where
+    the check says it wins, auto keeps self-training and says why."""
+    import fewlabels.scale.workflow as sw
+
+    seen = []
+
+    def wins(ev):
+        seen.append(ev)
+        return True, "it beat the supervised baseline by +0.100 accuracy (SE 0.010)"
+
+    monkeypatch.setattr(sw, "_beats_baseline", wins)
+    folder, _, _ = dataset
+    code, out, err = _run(capsys, "fit", folder, "-t", "label", "--engine", "dask", "--workers",
+                          "1", "--out", tmp_path / "r", "--json")  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["method"] == "self-training" and len(seen) == 1
+    assert summary["method_reason"].endswith(
+        "on the sample it beat the supervised baseline by +0.100 accuracy (SE 0.010)"
+    )
+    ev = summary["evidence"]
+    assert ev["method"] == "self-training" and len(ev["method_scores"]) >= 5
+    assert load_model(tmp_path / "r" / "model.skops").metadata["method"] == "self-training"

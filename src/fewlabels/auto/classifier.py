@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import BaseFewLabelsClassifier, predict_proba_chunked
 from ..data.labels import UNLABELED, Target
 from ..evidence import Evidence, majority_warning, paired_difference, paired_gain
+from ..exceptions import InputError
 from ._cv import (
     CVPlan,
     Deadline,
@@ -260,9 +261,10 @@ class AutoClassifier(BaseFewLabelsClassifier):
                 raise TypeError(f"members must be names or Member objects; got {type(m).__name__}")
             if m.kind == "weak" and not votes:
                 if self.members is not None:
-                    raise ValueError(
+                    raise InputError(
                         f"member {m.name!r} learns from labeling functions: pass their votes "
-                        "to fit (label_matrix=fewlabels.weak.apply_lfs(lfs, X))"
+                        "to fit (label_matrix=fewlabels.weak.apply_lfs(lfs, X)), at least one "
+                        "LF's"
                     )
                 continue
             if m.applies(counts):
@@ -348,7 +350,6 @@ class AutoClassifier(BaseFewLabelsClassifier):
         ``classes_`` or -1."""
         if label_matrix is None:
             return None
-        from ..exceptions import InputError
         from ..weak.analysis import check_label_matrix
 
         L = check_label_matrix(label_matrix, len(self.classes_))

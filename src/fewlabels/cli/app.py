@@ -395,8 +395,9 @@ def fit(
         )
         assert target is not None
         _fit_on_dask(
-            data, target, method, out, cluster, seed, unlabeled_value, task, quiet, as_json
-        )
+            data, target, method, out, cluster, seed, unlabeled_value, task, quiet, as_json,
+            evidence,
+        )  # fmt: skip
         return
     with _progress(not (quiet or as_json)) as progress:
         result = fit_table(
@@ -456,6 +457,7 @@ def _fit_on_dask(
     task: str,
     quiet: bool,
     as_json: bool,
+    evidence: bool = True,
 ) -> None:
     from ..scale.workflow import fit_table_dask
 
@@ -470,6 +472,7 @@ def _fit_on_dask(
             unlabeled_value=unlabeled_value,
             progress=progress,
             task=None if task == "auto" else task,
+            evidence=evidence,
         )
     _emit(result.summary(), as_json)
     if not (quiet or as_json):
@@ -495,7 +498,8 @@ def _fit_on_dask(
             f"from a sample of {s['rows']:,} rows ({s['labeled']:,} labeled, "
             f"{s['unlabeled']:,} unlabeled)",
         )
-        t.add_row("evidence", "not computed under --engine dask")
+        ev = result.evidence
+        t.add_row("evidence", ev["verdict"] if ev else "not computed")
         for k, v in result.paths.items():
             t.add_row(k, v)
         out_console.print(t)

@@ -85,6 +85,36 @@ def _fit_anchor_spreading(data: Any, target: str, **kwargs: Any) -> Any:
     return fit_anchor_spreading_dask(data, target, **kwargs)
 
 
+def _fit_supervised(
+    data: Any, target: str, *, unlabeled_value: Any = None, random_state: int = 0
+) -> Any:
+    from ..methods import make_model
+    from ._common import collect_labeled
+    from .engine import as_partitions
+
+    parts = as_partitions(data, target, unlabeled_value=unlabeled_value)
+    X_lab, tgt, _ = collect_labeled(parts, "the supervised baseline")
+    return make_model("supervised", random_state).fit(X_lab, tgt)
+
+
+def _scaled_self_training(random_state: int) -> Any:
+    from .selftrain import ScaledSelfTrainingClassifier
+
+    return ScaledSelfTrainingClassifier(random_state=random_state)
+
+
+def _anchor_spreading(random_state: int) -> Any:
+    from .graph import AnchorSpreadingClassifier
+
+    return AnchorSpreadingClassifier(random_state=random_state)
+
+
+def _supervised(random_state: int) -> Any:
+    from ..methods import make_model
+
+    return make_model("supervised", random_state)
+
+
 @dataclass(frozen=True)
 class DaskMethod:
     """A registered method's Dask path, as data.
@@ -97,11 +127,15 @@ class DaskMethod:
         Fits on a Dask DataFrame; returns an ordinary in-memory fitted classifier.
     summary : str
         What runs on the cluster (the report and ``--json`` say it).
+    twin : callable(random_state) -> estimator
+        The same algorithm in memory, cross-validated on the labeled rows and a sample
+        against the supervised baseline (:func:`sample_evidence`).
     """
 
     name: str
     fit: Callable[..., Any]
     summary: str
+    twin: Callable[[int], Any]
 
 
 #: The methods with a Dask path, by the name ``--method`` takes.
@@ -114,12 +148,21 @@ DASK_METHODS: dict[str, DaskMethod] = {
             "LightGBM self-training with the pool left partitioned: each round scores every "
             "partition, keeps rows of probability >= 0.9, and refits on the labeled rows plus a "
             "class-balanced sample of at most 20,000 of them (ScaledSelfTrainingClassifier)",
+            _scaled_self_training,
         ),
         DaskMethod(
             "label-spreading",
             _fit_anchor_spreading,
             "label spreading on an anchor graph (500 k-means anchors of a sample, 3 nearest "
             "per row), solved from sums over the partitions (AnchorSpreadingClassifier)",
+            _anchor_spreading,
+        ),
+        DaskMethod(
+            "supervised",
+            _fit_supervised,
+            "LightGBM on the labeled rows only (collected from the partitions); the unlabeled "
+            "rows are only predicted",
+            _supervised,
         ),
     )
 }
@@ -128,12 +171,18 @@ DASK_METHODS: dict[str, DaskMethod] = {
 DASK_ALIASES: dict[str, tuple[str, str]] = {
     "auto": (
         "self-training",
-        "auto under --engine dask is self-training: auto's cross-validated ensemble needs "
-        "every row in one process; self-training reads the table as LightGBM does "
-        "(categories, missing values, unscaled numbers), while label-spreading's anchor graph "
-        "relies on distances between standardized rows",
+        "auto under --engine dask is self-training, kept only where it beats the supervised "
+        "baseline on held-out labels of the sample (else the baseline is fitted): auto's "
+        "cross-validated ensemble needs every row in one process; self-training reads the "
+        "table as LightGBM does (categories, missing values, unscaled numbers), while "
+        "label-spreading's anchor graph relies on distances between standardized rows",
     ),
 }
+#: Aliases whose method must beat the supervised baseline on the sample's held-out labels
+#: (:func:`sample_evidence`), else the baseline is fitted instead.
+GUARDED_ALIASES = frozenset({"auto"})
+#: Unlabeled rows of the sample (beside every labeled row) that the held-out check uses.
+EVIDENCE_POOL = 5_000
 
 #: ``fewlabels query`` strategies with a Dask path, and the utility each one scores
 #: (:data:`fewlabels.active.utilities.UNCERTAINTIES`).
@@ -169,10 +218,12 @@ def dask_method(name: str) -> tuple[DaskMethod, str | None]:
     from ..methods import get_method
 
     get_method(name)  # an unknown name: the one-line error listing every method
-    choices = " or ".join(DASK_METHODS)
+    *first, last = DASK_METHODS
+    choices = f"{', '.join(first)} or {last}"
     raise InputError(
         f"method {name!r} has no Dask path; with --engine dask use --method {choices} (or "
-        f"auto, which is {DASK_ALIASES['auto'][0]}), or run without --engine"
+        f"auto: {DASK_ALIASES['auto'][0]} where it beats the supervised baseline), or run "
+        "without --engine"
     )
 
 
@@ -508,6 +559,9 @@ class DaskFitResult:
     engine: dict[str, Any]
     paths: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the held-out check on the sample (:func:`sample_evidence`), as a dict; None when
+    #: skipped
+    evidence: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``fewlabels fit --engine dask --json`` prints)."""
@@ -522,10 +576,61 @@ class DaskFitResult:
             "task": "classification",
             "engine": self.engine,
             "report_sample": self.sample,
-            "evidence": None,
+            "evidence": self.evidence,
             "warnings": self.warnings,
             "outputs": self.paths,
         }
+
+
+def sample_evidence(
+    spec: DaskMethod,
+    frame: pd.DataFrame,
+    target: str,
+    unlabeled_value: Any,
+    random_state: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """The held-out check under the engine: ``spec``'s in-memory twin against the supervised
+    baseline, cross-validated on the labeled rows of ``frame`` (a :class:`TableSample`'s
+    rows), with at most :data:`EVIDENCE_POOL` of its unlabeled rows as the pool
+    (:func:`~fewlabels.evidence.compare_with_supervised`)."""
+    from ..evidence import compare_with_supervised
+    from ..workflow import prepare_target
+
+    _, _, labeled = prepare_target(frame, target, unlabeled_value)
+    unl = np.flatnonzero(~labeled)
+    if len(unl) > EVIDENCE_POOL:
+        pick = np.random.default_rng(random_state).choice(unl, EVIDENCE_POOL, replace=False)
+        frame = frame.iloc[np.sort(np.r_[np.flatnonzero(labeled), pick])]
+    X, y, _ = prepare_target(frame, target, unlabeled_value)
+    ev = compare_with_supervised(
+        lambda: spec.twin(random_state),
+        lambda: _supervised(random_state),
+        X,
+        y,
+        method_name=spec.name,
+        baseline_name="supervised",
+        random_state=random_state,
+        progress=progress,
+    )
+    ev.semi_supervised = spec.name != "supervised"
+    return ev
+
+
+def _beats_baseline(ev: Any) -> tuple[bool, str]:
+    """Whether the method beat the supervised baseline by more than one standard error of
+    the paired fold differences, and the sentence saying so."""
+    from ..evidence import paired_difference
+
+    if not ev.available:
+        return False, f"no held-out check was possible ({ev.verdict()})"
+    diff, se = paired_difference(ev.method_scores, ev.baseline_scores)
+    if np.isfinite(diff) and diff > se:
+        return True, f"it beat the supervised baseline by {diff:+.3f} accuracy (SE {se:.3f})"
+    return False, (
+        f"it did not beat the supervised baseline by more than one standard error on the "
+        f"sample's held-out labels ({diff:+.3f} accuracy, SE {se:.3f})"
+    )
 
 
 def fit_table_dask(
@@ -540,6 +645,7 @@ def fit_table_dask(
     progress: Progress | None = None,
     sample_rows: int | None = None,
     task: str | None = None,
+    evidence: bool = True,
 ) -> DaskFitResult:
     """:func:`~fewlabels.workflow.fit_table` on a partitioned Parquet dataset, on Dask.
 
@@ -570,6 +676,10 @@ def fit_table_dask(
         The engine learns class labels. By default a target that reads as a quantity
         (:func:`~fewlabels.data.infer_task` on the sample's labeled rows) is refused;
         ``"classification"`` reads it as classes anyway.
+    evidence : bool, default=True
+        Cross-validate the method's in-memory twin against the supervised baseline on the
+        sample's labeled rows (:func:`sample_evidence`). ``auto`` keeps self-training only
+        where it wins there; otherwise it fits the supervised baseline, and says why.
 
     Returns
     -------
@@ -613,6 +723,24 @@ def fit_table_dask(
                 )
         _, y_sample, _ = prepare_target(sample.frame, target, unlabeled_value)  # >= 2 classes
         report("reading the labels and a sample for the report", 1, 1)
+        ev = None
+        if evidence and spec.name != "supervised":
+            stage = f"checking {spec.name} against the supervised baseline on the sample"
+
+            def fold(done: int, total: int) -> None:
+                report(stage, done, total)
+
+            ev = sample_evidence(spec, sample.frame, target, unlabeled_value, random_state, fold)
+            wins, why = _beats_baseline(ev)
+            if method in GUARDED_ALIASES and not wins:
+                spec = DASK_METHODS["supervised"]
+                reason = (
+                    f"{method} under --engine dask fitted the supervised baseline: "
+                    f"self-training was cross-validated on the sample and {why}"
+                )
+                ev.kept_baseline = True
+            elif method in GUARDED_ALIASES:
+                reason = f"{reason}; on the sample {why}"
         report(f"fitting {spec.name} on Dask", 0, 1)
         estimator = spec.fit(
             ddf, target, unlabeled_value=unlabeled_value, random_state=random_state
@@ -623,6 +751,11 @@ def fit_table_dask(
         proba = np.asarray(model.predict_proba(sample.frame))
         one_class = _one_class_warning(labels_from_proba(model, proba), model.classes_)
         warnings = [one_class] if one_class else []
+        if ev is not None and not ev.kept_baseline and ev.available and ev.gain()[2] < 0:
+            warnings.append(
+                f"{spec.name} is worse than the supervised baseline on the sample's held-out "
+                f"labels: {ev.verdict()}"
+            )
         for w in warnings:
             logger.warning("%s", w)
         result = DaskFitResult(
@@ -637,6 +770,7 @@ def fit_table_dask(
             sample.to_dict(),
             engine,
             warnings=warnings,
+            evidence=ev.to_dict() if ev is not None else None,
         )
         if run is not None:
             report("writing outputs", 0, 1)
@@ -678,8 +812,12 @@ def fit_table_dask(
 
 def _schema(estimator: Any, X: pd.DataFrame) -> dict[str, Any]:
     """The column schema the estimator's encoder saw, else the sample's."""
-    for name in ("table_encoder_", "scaler_"):
-        encoder = getattr(estimator, name, None)
+    steps = getattr(estimator, "named_steps", {})
+    for encoder in (
+        steps.get("encode"),
+        getattr(estimator, "table_encoder_", None),
+        getattr(estimator, "scaler_", None),
+    ):
         if encoder is not None and hasattr(encoder, "schema_"):
             return dict(encoder.schema_)
     from ..data.schema import infer_schema
@@ -777,13 +915,7 @@ def _fit_report(
         Section("How this report was made", intro, "sample"),
         data_section(result.n_rows, result.target, truth, labeled, schema, intro=data_intro),
         method,
-        Section(
-            "The evidence",
-            '<p class="note">Not computed under --engine dask: the cross-validation against '
-            "the supervised baseline refits the method on every fold of the whole table. Fit "
-            "a sample of the table without --engine for it.</p>",
-            "evidence",
-        ),
+        _evidence_section(result.evidence),
         Section("The predictions", "".join(body), "predictions"),
     ]
     return render_page(
@@ -791,6 +923,26 @@ def _fit_report(
         sections,
         f"method {result.method} on Dask · fewlabels {__version__}",
     )
+
+
+def _evidence_section(evidence: dict[str, Any] | None) -> Any:
+    from ..report import Section
+    from ..report.sections import evidence_section
+
+    if evidence is None:
+        return Section(
+            "The evidence",
+            '<p class="note">Not computed (--no-evidence, or the method is the supervised '
+            "baseline itself).</p>",
+            "evidence",
+        )
+    sec = evidence_section(evidence)
+    sec.body = (
+        '<p class="note">Cross-validated in memory on the sample (every labeled row and at '
+        f"most {EVIDENCE_POOL:,} of its unlabeled rows), with the method's in-memory twin: "
+        "the same algorithm, a smaller pool than the fit on Dask had.</p>" + sec.body
+    )
+    return sec
 
 
 # ---------------------------------------------------------------------------- predict
@@ -1100,20 +1252,32 @@ def check_table_dask(
 def _class_values(values: Any, classes: list[Any]) -> Any:
     """Class labels (None where missing) as a column every partition types alike: nullable
     integers for whole-number classes, else text."""
-    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes):
+    if all(isinstance(c, (bool, np.bool_)) for c in classes):
+        return pd.array(values, dtype="boolean")
+    if all(isinstance(c, (int, np.integer)) for c in classes):
         return pd.array(values, dtype="Int64")
     return pd.array([None if v is None else str(v) for v in values], dtype="string")
 
 
 def _votes_partition(
-    part: pd.DataFrame, lfs: list[Any], classes: list[Any], features: list[Any]
+    part: pd.DataFrame,
+    lfs: list[Any],
+    classes: list[Any],
+    features: list[Any],
+    target: str,
+    labeled: Any,
 ) -> pd.DataFrame:
+    """A partition's votes (``lf_<j>``) and its label codes (``label``, -1 unlabeled)."""
     from ..weak.apply import PandasLFApplier
 
     L = PandasLFApplier(lfs).apply(part[features], classes) if len(part) else None
-    data = {
+    data: dict[str, Any] = {
         f"lf_{j}": (L[:, j] if L is not None else np.zeros(0, np.int16)) for j in range(len(lfs))
     }
+    y = part[target]
+    lookup = {c: i for i, c in enumerate(classes)}
+    codes = np.array([lookup.get(v, -1) for v in y.astype(object)], dtype=np.int64)
+    data["label"] = np.where(y.isin(labeled).to_numpy(dtype=bool), codes, -1)
     return pd.DataFrame(data, index=part.index)
 
 
@@ -1134,6 +1298,8 @@ def _weak_labels_partition(
 
     n, K = len(part), len(classes)
     number = None if partition_info is None else partition_info.get("number")
+    if number is None and n:  # pragma: no cover - Dask always passes it to a real partition
+        raise RuntimeError("Dask gave no partition number; the row numbers would be wrong")
     start = int(offsets[number]) if number is not None else 0
     L = np.zeros((0, len(lfs)), dtype=np.int16)
     if n:
@@ -1226,17 +1392,21 @@ def weak_table_dask(
         model = fit_weak_model(X, y, L, label_model, cv, repeats, random_state, report)
         clf = model.named_steps["model"]
         full_lm = clf.label_model_
-        refit = clf.label_model_name_ in UNSUPERVISED_LABEL_MODELS
+        # majority vote's soft labels are the vote shares: nothing to refit
+        refit = clf.label_model_name_ in UNSUPERVISED_LABEL_MODELS[1:]
         features = list(X.columns)
         if refit:
             report("fitting the label model on every row's votes", 0, 1)
             meta = pd.DataFrame(
                 {f"lf_{j}": pd.Series([], dtype=np.int16) for j in range(len(functions))}
-            )
+            ).assign(label=pd.Series([], dtype=np.int64))
             votes = ddf.map_partitions(
-                _votes_partition, functions, classes, features, meta=meta, align_dataframes=False
+                _votes_partition, functions, classes, features, target, parts.labeled,
+                meta=meta, align_dataframes=False,
+            )  # fmt: skip
+            full_lm = fit_label_model_dask(
+                clf.label_model_name_, votes, len(classes), label_column="label"
             )
-            full_lm = fit_label_model_dask(clf.label_model_name_, votes, len(classes))
             report("fitting the label model on every row's votes", 1, 1)
 
         def write_labels(dest: Path) -> None:

@@ -226,8 +226,10 @@ def _row_weights(weights: Any, n: int) -> np.ndarray:
     if weights is None:
         return np.ones(n)
     w = np.asarray(weights, dtype=float)
-    if w.shape != (n,) or (w < 0).any():
-        raise ValueError(f"weights must be {n} non-negative numbers, one per row of L")
+    if w.shape != (n,) or (w < 0).any() or (n and not w.sum() > 0):
+        raise ValueError(
+            f"weights must be {n} non-negative numbers, one per row of L, with a positive sum"
+        )
     return w
 
 
