@@ -81,17 +81,20 @@ def test_row_uniform_depends_on_identity_only():
 def test_same_seed_same_model_whatever_the_partitioning(client, table):
     df, _ = table
     X = df.drop(columns="y")
-    models = [
-        fit_self_training_dask(dd.from_pandas(df, npartitions=n), "y", _lgbm(), **_params())
-        for n in (1, 3, 7)
-    ]
-    first = models[0]
-    assert first.n_iter_ == 3 and len(first.pseudo_ids_) == 400
-    for m in models[1:]:
-        assert np.array_equal(m.pseudo_ids_, first.pseudo_ids_)
-        assert np.array_equal(m.predict_proba(X), first.predict_proba(X))
+    for selection in ("confident", "random"):
+        params = {**_params(), "selection": selection}
+        models = [
+            fit_self_training_dask(dd.from_pandas(df, npartitions=n), "y", _lgbm(), **params)
+            for n in (1, 3, 7)
+        ]
+        first = models[0]
+        assert first.n_iter_ == 3 and len(first.pseudo_ids_) == 400
+        for m in models[1:]:
+            assert np.array_equal(m.pseudo_ids_, first.pseudo_ids_)
+            assert np.array_equal(m.predict_proba(X), first.predict_proba(X))
+    # the random draw reads the seed (the most confident rows do not)
     other = fit_self_training_dask(
-        dd.from_pandas(df, npartitions=3), "y", _lgbm(), **{**_params(), "random_state": 1}
+        dd.from_pandas(df, npartitions=3), "y", _lgbm(), **{**params, "random_state": 1}
     )
     assert not np.array_equal(other.pseudo_ids_, first.pseudo_ids_)
 

@@ -560,6 +560,15 @@ def test_choose_falls_back_by_hand():
     scores["weighted"]["accuracy"] = 0.80  # a tie: majority vote stays
     assert WeakSupervisionClassifier()._choose(names, scores) == ("majority", None)
 
+    # with fold scores: a mean that is higher but within one SE leaves majority vote
+    scores["majority"]["fold_accuracy"] = [0.80, 0.70, 0.90, 0.80]
+    scores["weighted"]["fold_accuracy"] = [0.90, 0.80, 0.95, 0.90]  # +0.0875, SE 0.0125
+    scores["weighted"]["accuracy"] = 0.8875
+    assert WeakSupervisionClassifier()._choose(names, scores) == ("weighted", None)
+    scores["weighted"]["fold_accuracy"] = [0.95, 0.60, 0.90, 0.85]  # +0.025, SE 0.052
+    scores["weighted"]["accuracy"] = 0.825
+    assert WeakSupervisionClassifier()._choose(names, scores) == ("majority", None)
+
 
 def test_progress_and_pipeline_with_generated_lfs():
     from sklearn.pipeline import Pipeline

@@ -128,9 +128,12 @@ class ScaledSelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier)
         Least probability of the predicted class for a row to be a candidate.
     max_pseudo : int, default=20000
         Most pseudo-labeled rows in a round's training set.
-    selection : {"random", "confident"}, default="random"
-        How the sample is drawn from the candidates of a class: uniformly at random (by
-        row hash), or the most confident first.
+    selection : {"confident", "random"}, default="confident"
+        How the sample is drawn from the candidates of a class: the most confident first
+        (ties by row position), or uniformly at random (by row hash). On
+        ``benchmarks/dask_scale.py``'s table (3 rounds, 20,000 rows a round) the most
+        confident rows gave 0.891 / 0.908 held-out accuracy at 1M / 3M rows against
+        0.880 / 0.897 at random, and match single-process self-training (0.890 at 1M).
     max_iter : int, default=5
         Rounds of pseudo-labeling.
     sample_size : int, default=100000
@@ -186,7 +189,7 @@ class ScaledSelfTrainingClassifier(WrapsEstimatorMixin, BaseFewLabelsClassifier)
         *,
         threshold: float = 0.9,
         max_pseudo: int = 20_000,
-        selection: str = "random",
+        selection: str = "confident",
         max_iter: int = 5,
         sample_size: int = 100_000,
         chunk_size: int = 100_000,
@@ -311,7 +314,7 @@ def fit_self_training_dask(
     unlabeled_value: Any = None,
     threshold: float = 0.9,
     max_pseudo: int = 20_000,
-    selection: str = "random",
+    selection: str = "confident",
     max_iter: int = 5,
     sample_size: int = 100_000,
     chunk_size: int = 100_000,

@@ -146,8 +146,8 @@ DASK_METHODS: dict[str, DaskMethod] = {
             "self-training",
             _fit_self_training,
             "LightGBM self-training with the pool left partitioned: each round scores every "
-            "partition, keeps rows of probability >= 0.9, and refits on the labeled rows plus a "
-            "class-balanced sample of at most 20,000 of them (ScaledSelfTrainingClassifier)",
+            "partition, keeps rows of probability >= 0.9, and refits on the labeled rows plus "
+            "the most confident 20,000 of them, class-balanced (ScaledSelfTrainingClassifier)",
             _scaled_self_training,
         ),
         DaskMethod(

@@ -63,7 +63,9 @@ class WeakSupervisionClassifier(BaseFewLabelsClassifier):
         labels (:func:`~fewlabels.weak.generate_stump_lfs`), in every fold from that fold's
         labels only. A ``label_matrix`` passed to :meth:`fit` takes precedence.
     label_model : {"auto", "majority", "weighted", "dawid-skene", "matrix-completion"}
-        "auto" takes the one most accurate on the held-out labels (majority vote on ties).
+        "auto" takes the one most accurate on the held-out labels, if it beats majority
+        vote by more than one standard error of the paired fold accuracies; else majority
+        vote (on few labels a fold-to-fold wobble should not replace the reference).
     end_model : classifier with ``predict_proba``, optional
         Cloned. A scikit-learn classifier whose ``fit`` takes ``sample_weight`` learns the
         soft labels as weights; one without gets the most probable class. A fewlabels
@@ -490,6 +492,8 @@ class WeakSupervisionClassifier(BaseFewLabelsClassifier):
 
         if self.label_model == "auto":
             best = max(names, key=lambda n: (acc(n), n == _MV))
+            if best != _MV and not _clearly_better(scores[best], scores[_MV]):
+                return _MV, None  # majority vote is the reference: a model must beat it
             return best, None
         asked = self.label_model
         if asked != _MV and acc(asked) < acc(_MV):
@@ -501,3 +505,19 @@ class WeakSupervisionClassifier(BaseFewLabelsClassifier):
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         return self._proba(self.end_model_, X, len(self.classes_))
+
+
+def _clearly_better(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether label model ``a`` beat ``b`` by more than one standard error of their paired
+    held-out fold accuracies (folds where either has no covered row left out). Without
+    fold scores (hand-made scores), a higher mean accuracy is enough."""
+    from ..evidence import paired_difference
+
+    fa, fb = a.get("fold_accuracy"), b.get("fold_accuracy")
+    if not fa or not fb:
+        return bool(a["accuracy"] > b["accuracy"])
+    pairs = [(x, z) for x, z in zip(fa, fb, strict=True) if x == x and z == z]
+    if len(pairs) < 2:
+        return bool(a["accuracy"] > b["accuracy"])
+    diff, se = paired_difference([x for x, _ in pairs], [z for _, z in pairs])
+    return bool(np.isfinite(diff) and diff > se)
