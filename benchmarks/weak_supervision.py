@@ -425,6 +425,74 @@ def _print_end_table(rows):
     print(auto[cols].round(3).to_string(index=False))
 
 
+def write_markdown() -> Path:
+    """results/weak_real.md from results/weak_real.json (and the auto rows of
+    results/weak_real_auto.json, when present)."""
+    import pandas as pd
+
+    res = HERE / "results"
+    rows = json.loads((res / "weak_real.json").read_text())["rows"]
+    auto_file = res / "weak_real_auto.json"
+    auto_rows = json.loads(auto_file.read_text())["rows"] if auto_file.exists() else []
+    df = pd.DataFrame(rows + [r for r in auto_rows if r["model"] in ("auto", "auto + LFs")])
+    lm = df[df["kind"] == "label model"]
+    end = df[df["kind"] == "end model"]
+    chosen = end[end["model"] == "weak (auto)"]
+    out = ["# Weak supervision on real LF sets (benchmarks/weak_supervision.py)", ""]
+    out += [
+        "Label accuracy on the covered training rows (mean over seeds and budgets); *chosen*",
+        "is the label model `WeakSupervisionClassifier(label_model='auto')` chose on the",
+        "true labels, scored the same way.",
+        "",
+    ]
+    t = lm.pivot_table(index="dataset", columns="model", values="accuracy", aggfunc="mean")
+    t["chosen"] = chosen.groupby("dataset")["label_accuracy"].mean()
+    t["coverage"] = lm.groupby("dataset")["coverage"].mean()
+    out += [_md_table(t.round(3))]
+    seeds = sorted(end["seed"].unique())
+    out += [
+        "",
+        f"End model test accuracy (mean of seeds {seeds[0]}-{seeds[-1]}): logistic regression on "
+        "the true labels only (supervised), `WeakSupervisionClassifier` (weak, with the label "
+        "model chosen or majority vote), and the same end model on the true labels plus the "
+        "covered rows' soft labels of fewlabels' chosen label model or of snorkel's.",
+        "",
+    ]
+    cols = ["supervised", "weak (auto)", "weak (majority)", "soft labels (fewlabels)",
+            "soft labels (snorkel)"]  # fmt: skip
+    t = end.pivot_table(
+        index=["dataset", "labels"], columns="model", values="test_accuracy", aggfunc="mean"
+    )
+    out += [_md_table(t[[c for c in cols if c in t.columns]].round(3))]
+    if auto_rows:
+        a_seeds = sorted({r["seed"] for r in auto_rows})
+        sub = end[end["seed"].isin(a_seeds)]
+        t = sub.pivot_table(
+            index=["dataset", "labels"], columns="model", values="test_accuracy", aggfunc="mean"
+        )
+        out += [
+            "",
+            f"`auto` with and without the LFs' votes (`label_matrix`; seeds {a_seeds[0]}-"
+            f"{a_seeds[-1]}, time limit {AUTO_TIME_LIMIT:.0f} s, the same features), beside the "
+            "supervised and weak end models on the same seeds:",
+            "",
+            _md_table(t[["supervised", "weak (auto)", "auto", "auto + LFs"]].round(3)),
+        ]
+    dest = res / "weak_real.md"
+    dest.write_text("\n".join(out) + "\n")
+    return dest
+
+
+def _md_table(t) -> str:
+    index = list(t.index.names)
+    head = [*index, *map(str, t.columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for key, row in t.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        lines.append("| " + " | ".join([*map(str, key), *(f"{v:.3f}" for v in row)]) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="1 seed, 3 folds, fewer rows")
@@ -433,12 +501,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--end-model", choices=["logreg", "lgbm"], default="logreg")
     ap.add_argument("--datasets", nargs="*", default=list(REAL))
     ap.add_argument(
+        "--markdown", action="store_true", help="only rewrite results/weak_real.md from the JSON"
+    )
+    ap.add_argument(
         "--auto-seeds",
         type=int,
         default=0,
         help="also fit auto with and without the LFs' votes on the first N seeds",
     )
     args = ap.parse_args(argv)
+    if args.markdown:
+        print(f"wrote {write_markdown()}", file=sys.stderr)
+        return 0
     seeds = args.seeds or (1 if args.quick else 5)
     parts = ["synthetic", "real", "speed"] if args.part == "all" else [args.part]
     env = {
