@@ -1352,7 +1352,9 @@ def weak_table_dask(
     counts the vote patterns across partitions), and ``labels/`` (a Parquet folder, one
     file per partition, the columns of ``labels.csv``) gives every row its weak label and
     the end model's prediction. ``lf_summary.csv``, ``model.skops`` and ``report.html``
-    come from the sample; the report says so.
+    come from the sample; the report says so. With a refit the LFs run twice over the
+    table (once to count the vote patterns, once to write the labels), which holds no
+    partition's votes longer than its task.
     """
     from ..report import esc
     from ..weak.apply import apply_lfs
