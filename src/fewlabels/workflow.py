@@ -634,10 +634,9 @@ def _lfs_fit_params(
             "(its +weak members), or 'fewlabels weak'"
         )
     from .weak import apply_lfs
-    from .weak.workflow import load_lfs
+    from .weak.workflow import resolve_lfs
 
-    fns = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else lfs
-    return {"model__label_matrix": apply_lfs(fns, X, classes=list(y.classes))}
+    return {"model__label_matrix": apply_lfs(resolve_lfs(lfs), X, classes=list(y.classes))}
 
 
 def _task_method(method: str, task: str) -> Method:

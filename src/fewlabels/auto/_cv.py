@@ -92,7 +92,7 @@ def fit_with_pseudo_labels(
 ) -> Any:
     """``member``'s model fitted on ``V[rows]`` labeled ``y`` (weight 1) plus the pseudo-labeled
     rows ``(positions, codes, weights)``: the one recipe of the ``+pl`` members, in every fold
-    and in the refit."""
+    and in the refit (and of the ``+weak`` members, whose extra rows carry soft labels)."""
     if member.make is None:
         raise ValueError(f"member {member.name!r} builds no model to fit on pseudo-labels")
     pl_rows, pl, w = pseudo
@@ -122,21 +122,15 @@ def fit_with_weak_labels(
     vote unless another beats it); ``votes`` holds every row's votes (class codes, -1
     abstain). Returns the model and the label model's name."""
     from ..weak.label_models import best_label_model, soft_label_rows
+    from ..weak.lfs import ABSTAIN
 
-    if member.make is None:
-        raise ValueError(f"member {member.name!r} builds no model to fit on weak labels")
     codes = np.full(votes.shape[0], UNLABELED)
     codes[rows] = y
     fit_rows = np.concatenate([rows, pool])
     lm, _ = best_label_model(votes[fit_rows], n_classes, codes[fit_rows])
-    covered = pool[(votes[pool] != UNLABELED).any(axis=1)] if votes.shape[1] else pool[:0]
-    w_rows, w_codes, w = soft_label_rows(lm.predict_proba(votes[covered]), covered)
-    model = member.make(seed, n_jobs).fit(
-        _safe_indexing(V, np.concatenate([rows, w_rows])),
-        np.concatenate([y, w_codes]),
-        sample_weight=np.concatenate([np.ones(len(rows)), w]),
-    )
-    return model, lm.name
+    covered = pool[(votes[pool] != ABSTAIN).any(axis=1)]
+    soft = soft_label_rows(lm.predict_proba(votes[covered]), covered)
+    return fit_with_pseudo_labels(member, V, rows, y, soft, seed, n_jobs), lm.name
 
 
 class _OverTime(Exception):

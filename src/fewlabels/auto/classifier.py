@@ -70,10 +70,10 @@ class AutoClassifier(BaseFewLabelsClassifier):
        join: each learns the labels plus the pool rows some labeling function votes on,
        soft-labeled by the label model most accurate on that fold's training labels
        (majority vote unless Dawid-Skene or matrix completion beats it).
-    4. The semi-supervised ensemble (pseudo-labels, graph and weak labels alike) is kept only if it beats the supervised one by more
-       than one standard error of the paired fold differences in ``metric``, and is not
-       less accurate; otherwise the supervised ensemble is returned. The chosen ensemble
-       is refitted on all rows.
+    4. The semi-supervised ensemble (pseudo-labels, graph and weak labels alike) is kept
+       only if it beats the supervised one by more than one standard error of the paired
+       fold differences in ``metric``, and is not less accurate; otherwise the supervised
+       ensemble is returned. The chosen ensemble is refitted on all rows.
 
     Parameters
     ----------

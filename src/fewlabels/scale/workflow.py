@@ -584,20 +584,20 @@ class DaskFitResult:
 
 def sample_evidence(
     spec: DaskMethod,
-    frame: pd.DataFrame,
+    sample: TableSample,
     target: str,
     unlabeled_value: Any,
     random_state: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """The held-out check under the engine: ``spec``'s in-memory twin against the supervised
-    baseline, cross-validated on the labeled rows of ``frame`` (a :class:`TableSample`'s
-    rows), with at most :data:`EVIDENCE_POOL` of its unlabeled rows as the pool
+    baseline, cross-validated on the labeled rows of the ``sample``, with at most
+    :data:`EVIDENCE_POOL` of its unlabeled rows as the pool
     (:func:`~fewlabels.evidence.compare_with_supervised`)."""
     from ..evidence import compare_with_supervised
     from ..workflow import prepare_target
 
-    _, _, labeled = prepare_target(frame, target, unlabeled_value)
+    frame, labeled = sample.frame, sample.labeled
     unl = np.flatnonzero(~labeled)
     if len(unl) > EVIDENCE_POOL:
         pick = np.random.default_rng(random_state).choice(unl, EVIDENCE_POOL, replace=False)
@@ -613,7 +613,7 @@ def sample_evidence(
         random_state=random_state,
         progress=progress,
     )
-    ev.semi_supervised = spec.name != "supervised"
+    ev.semi_supervised = True
     return ev
 
 
@@ -695,6 +695,7 @@ def fit_table_dask(
     from ..base import labels_from_proba
     from ..data.io import write_text
     from ..data.labels import infer_task, to_python
+    from ..methods import get_method
     from ..persist import save_model
     from ..workflow import _one_class_warning, open_outputs, prepare_target
     from .engine import as_partitions
@@ -724,13 +725,13 @@ def fit_table_dask(
         _, y_sample, _ = prepare_target(sample.frame, target, unlabeled_value)  # >= 2 classes
         report("reading the labels and a sample for the report", 1, 1)
         ev = None
-        if evidence and spec.name != "supervised":
+        if evidence and get_method(spec.name).semi_supervised:  # not the baseline itself
             stage = f"checking {spec.name} against the supervised baseline on the sample"
 
             def fold(done: int, total: int) -> None:
                 report(stage, done, total)
 
-            ev = sample_evidence(spec, sample.frame, target, unlabeled_value, random_state, fold)
+            ev = sample_evidence(spec, sample, target, unlabeled_value, random_state, fold)
             wins, why = _beats_baseline(ev)
             if method in GUARDED_ALIASES and not wins:
                 spec = DASK_METHODS["supervised"]
@@ -1267,18 +1268,17 @@ def _votes_partition(
     target: str,
     labeled: Any,
 ) -> pd.DataFrame:
-    """A partition's votes (``lf_<j>``) and its label codes (``label``, -1 unlabeled)."""
-    from ..weak.apply import PandasLFApplier
+    """A partition's votes (``lf_<j>``, whatever the LFs are called) and its label codes
+    (``label``, -1 unlabeled)."""
+    from ..weak.apply import _partition_labels
 
-    L = PandasLFApplier(lfs).apply(part[features], classes) if len(part) else None
-    data: dict[str, Any] = {
-        f"lf_{j}": (L[:, j] if L is not None else np.zeros(0, np.int16)) for j in range(len(lfs))
-    }
+    votes = _partition_labels(part[features], lfs, classes, False)
+    votes.columns = [f"lf_{j}" for j in range(len(lfs))]
     y = part[target]
     lookup = {c: i for i, c in enumerate(classes)}
     codes = np.array([lookup.get(v, -1) for v in y.astype(object)], dtype=np.int64)
-    data["label"] = np.where(y.isin(labeled).to_numpy(dtype=bool), codes, -1)
-    return pd.DataFrame(data, index=part.index)
+    votes["label"] = np.where(y.isin(labeled).to_numpy(dtype=bool), codes, -1)
+    return votes
 
 
 def _weak_labels_partition(
@@ -1301,12 +1301,10 @@ def _weak_labels_partition(
     if number is None and n:  # pragma: no cover - Dask always passes it to a real partition
         raise RuntimeError("Dask gave no partition number; the row numbers would be wrong")
     start = int(offsets[number]) if number is not None else 0
-    L = np.zeros((0, len(lfs)), dtype=np.int16)
-    if n:
-        L = np.asarray(PandasLFApplier(lfs).apply(part[features], classes), dtype=np.int16)
-    P = label_model.predict_proba(L) if n else np.zeros((0, K))
+    L = PandasLFApplier(lfs).apply(part[features], classes)
+    P = label_model.predict_proba(L)
     proba = np.asarray(model.predict_proba(part[features])) if n else np.zeros((0, K))
-    covered = (L >= 0).any(axis=1) if L.shape[1] else np.zeros(n, dtype=bool)
+    covered = (L >= 0).any(axis=1)
     names = np.asarray(classes, dtype=object)
 
     def named(codes: np.ndarray, where: Any) -> Any:  # class names, None elsewhere
@@ -1359,19 +1357,18 @@ def weak_table_dask(
     from ..report import esc
     from ..weak.apply import apply_lfs
     from ..weak.label_models import UNSUPERVISED_LABEL_MODELS, fit_label_model_dask
-    from ..weak.lfs import as_labeling_functions
     from ..weak.workflow import (
         _summarise_and_write,
         check_weak_options,
         fit_weak_model,
-        load_lfs,
+        resolve_lfs,
     )
     from ..workflow import open_outputs
     from .predict import write_parquet_folder
 
     report = progress or _noop
     check_weak_options(cv, repeats)
-    functions = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else as_labeling_functions(lfs)
+    functions = resolve_lfs(lfs)
     cluster = cluster or DaskCluster()
     ddf = read_dask_table(data)
     _check_column(ddf, target)
@@ -1421,13 +1418,18 @@ def weak_table_dask(
             write_parquet_folder(lazy, dest, "writing the weak labels")
             report("labeling every partition", 1, 1)
 
-        fitted_on = (
-            f"its {esc(clf.label_model_name_)} label model was refitted on the votes of all "
-            f"{sample.n_rows:,} rows (labels/ uses it)"
-            if refit
-            else f"its {esc(clf.label_model_name_)} label model learns from the labels, all of "
-            "which are in the sample"
-        )
+        chosen = esc(clf.label_model_name_)
+        if refit:
+            fitted_on = (
+                f"its {chosen} label model was refitted on the votes of all {sample.n_rows:,} "
+                "rows (labels/ uses it)"
+            )
+        elif clf.label_model_name_ == "majority":
+            fitted_on = "majority vote needs no refit: its soft labels are each row's vote shares"
+        else:
+            fitted_on = (
+                f"its {chosen} label model learns from the labels, all of which are in the sample"
+            )
         scope = (
             f"{sample.n_rows:,} rows in {sample.n_partitions:,} partitions, read on Dask. The "
             f"label model and the end model were chosen and fitted in memory on "

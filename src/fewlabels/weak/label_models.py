@@ -666,7 +666,7 @@ def best_label_model(
     """
     L = np.asarray(L)
     y = np.asarray(y)
-    judged = (y >= 0) & (L != -1).any(axis=1) if L.shape[1] else np.zeros(len(y), bool)
+    judged = (y >= 0) & (L != ABSTAIN).any(axis=1)
     best: tuple[LabelModel, float] | None = None
     for name in names:
         lm = fit_label_model(name, L, n_classes, y)

@@ -127,7 +127,7 @@ def weak_table(
 
     report = progress or (lambda stage, done, total: None)
     check_weak_options(cv, repeats)
-    functions = load_lfs(lfs) if isinstance(lfs, (str, os.PathLike)) else as_labeling_functions(lfs)
+    functions = resolve_lfs(lfs)
     report("reading the table", 0, 1)
     frame = read_table(data, missing_values=missing_values)
     X, y, labeled = prepare_target(frame, target, unlabeled_value)
@@ -147,6 +147,14 @@ def weak_table(
             frame, X, y, target, L, lf_names, model, model.named_steps["model"], run, names,
             paths, report,
         )  # fmt: skip
+
+
+def resolve_lfs(lfs: Any) -> list[LabelingFunction]:
+    """The LFs of a Python file (:func:`load_lfs`), or the given LFs as
+    :class:`~fewlabels.weak.LabelingFunction` objects."""
+    if isinstance(lfs, (str, os.PathLike)):
+        return load_lfs(lfs)
+    return as_labeling_functions(lfs)
 
 
 def check_weak_options(cv: int, repeats: int | None) -> None:
